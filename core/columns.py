@@ -1,0 +1,56 @@
+"""Canonical columns: the contract between connectors, plugins, the CLI and users.
+
+Connectors map their own field names to these. Every input column is optional for a
+connector except ``id``; the engine adds the ones a connector does not provide as nulls,
+so a plugin can always rely on the full set being present.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+TIMESTAMP = pa.timestamp("us", tz="UTC")
+
+COMPANIES = pa.schema(
+    [
+        ("id", pa.string()),
+        ("name", pa.string()),
+        ("domain", pa.string()),
+        ("website", pa.string()),
+        ("industry", pa.string()),
+        ("employees", pa.int64()),
+        ("annual_revenue", pa.float64()),
+        ("country", pa.string()),
+        ("state", pa.string()),
+        ("city", pa.string()),
+        ("founded_year", pa.int64()),
+        ("funding_total", pa.float64()),
+        ("funding_stage", pa.string()),
+        ("technologies", pa.list_(pa.string())),
+        ("lifecycle_stage", pa.string()),
+        ("updated_at", TIMESTAMP),
+    ]
+)
+
+CONTACTS = pa.schema(
+    [
+        ("id", pa.string()),
+        ("email", pa.string()),
+        ("first_name", pa.string()),
+        ("last_name", pa.string()),
+        ("job_title", pa.string()),
+        ("company_id", pa.string()),
+        ("company_name", pa.string()),
+        ("phone", pa.string()),
+        ("country", pa.string()),
+        ("lifecycle_stage", pa.string()),
+        ("updated_at", TIMESTAMP),
+    ]
+)
+
+INPUTS: dict[str, pa.Schema] = {"companies": COMPANIES, "contacts": CONTACTS}
+OBJECT_TYPES = ("companies", "contacts")
+
+# Company columns joined onto each contact (as ``company_<name>``) so that contact
+# scorers can use the account's size and fit; ``icp_*`` exist once a company scorer ran.
+COMPANY_CONTEXT = ("employees", "industry")

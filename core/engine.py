@@ -1,0 +1,580 @@
+"""The pipeline: read, enrich, score, diff, write, checkpoint.
+
+Companies go first: firmographic enrichers, then company scorers (ICP fit). Their fit is
+kept in one small table (id, domain, size, fit) that contacts are joined with after the
+demographic enrichers, so contact scorers see the account's fit and contacts inherit it.
+Each batch is diffed against what the source holds and only changed values are handed
+to the connector. Memory is bounded by the batch size plus that company table.
+
+A watermark is saved only after the writer covering it committed; a run that dies
+part-way is simply run again.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from . import columns
+from .config import Config
+from .errors import ConfigError, PluginError
+from .protocols import ChangeSet, Field, PluginContext, Quarantined
+from .state import StateStore
+
+OLD = "_old_"  # prefix of the columns holding what the source has, for the diff
+FIT = "company_"  # prefix of company columns joined onto contacts
+
+# A plugin failing on more than this share of a batch is broken, not fed bad data:
+# stop instead of bisecting the whole batch into quarantine.
+MAX_FAILING_SHARE = 0.1
+
+
+class Reporter(Protocol):
+    """Where the engine reports progress; the CLI provides bar, plain and JSON forms."""
+
+    def start(self, object_type: str, total: int | None) -> None: ...
+
+    def advance(self, records: int) -> None: ...
+
+    def finish(self) -> None: ...
+
+    def event(self, name: str, **fields: Any) -> None: ...
+
+
+class SilentReporter:
+    def start(self, object_type, total):
+        pass
+
+    def advance(self, records):
+        pass
+
+    def finish(self):
+        pass
+
+    def event(self, name, **fields):
+        pass
+
+
+@dataclass
+class Figures:
+    """What happened to one object type in one run."""
+
+    read: int = 0
+    quarantined: int = 0
+    changed: int = 0
+    written: int = 0
+    fields: Counter = field(default_factory=Counter)
+    distributions: dict[str, Counter] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "read": self.read,
+            "quarantined": self.quarantined,
+            "changed": self.changed,
+            "written": self.written,
+            "fields": dict(self.fields),
+            "distributions": {k: dict(v) for k, v in self.distributions.items()},
+        }
+
+
+@dataclass
+class PlannedChange:
+    object_type: str
+    record_id: str
+    field: str
+    old: Any
+    new: Any
+
+
+@dataclass
+class RunResult:
+    run_id: int
+    dry_run: bool
+    figures: dict[str, Figures]
+    plan: list[PlannedChange]
+    quarantined: list[Quarantined]
+    seconds: float
+
+
+@dataclass
+class Stage:
+    """One plugin instance at its place in the pipeline."""
+
+    name: str
+    kind: str  # enricher | scorer
+    instance: Any
+    outputs: dict[str, Field]
+
+    def run(self, table: pa.Table) -> pa.Table:
+        return (self.instance.enrich if self.kind == "enricher" else self.instance.score)(table)
+
+
+class Pipeline:
+    """The plugin instances of one run, and the per-batch work that sync and explain share."""
+
+    def __init__(self, config: Config, quarantine: Callable[[Quarantined], None]):
+        self.config = config
+        self.quarantine = quarantine
+        context = PluginContext(config.directory, quarantine)
+        sel = config.connector
+        self.connector = sel.cls(sel.settings, context)
+        self.connector_name = sel.name
+        self.stages: dict[str, list[Stage]] = {t: [] for t in columns.OBJECT_TYPES}
+        self.inherited: dict[str, str] = {}
+        self.outputs: dict[str, dict[str, Field]] = {t: {} for t in columns.OBJECT_TYPES}
+        for kind, selected in (("enricher", config.enrichers), ("scorer", config.scorers)):
+            for s in selected:
+                instance = s.cls(s.settings, context)
+                stage = Stage(s.name, kind, instance, dict(instance.outputs))
+                self.stages[s.cls.object_type].append(stage)
+                self.outputs[s.cls.object_type].update(stage.outputs)
+                for contact_col, company_col in getattr(instance, "inherited", {}).items():
+                    inherited = stage.outputs[company_col]
+                    self.inherited[contact_col] = company_col
+                    self.outputs["contacts"][contact_col] = Field(
+                        inherited.type,
+                        f"{inherited.description} (of the contact's company)",
+                        inherited.options,
+                    )
+        for name, policy in config.write_policy.items():
+            for fields in self.outputs.values():
+                if name in fields:
+                    old = fields[name]
+                    fields[name] = Field(old.type, old.description, old.options, policy)
+
+    # -- shape ----------------------------------------------------------------------
+
+    def declared_schema(self, object_type: str) -> pa.Schema:
+        """The connector's declared schema, checked against the canonical columns."""
+        outputs = self.outputs[object_type]
+        schema = self.connector.schema(object_type, outputs)
+        canonical = columns.INPUTS[object_type]
+        problems = []
+        if "id" not in schema.names:
+            problems.append("has no 'id' column")
+        for f in schema:
+            expected = canonical.field(f.name).type if f.name in canonical.names else None
+            if expected is None and f.name in outputs:
+                expected = outputs[f.name].type
+            if expected is None:
+                problems.append(f"column {f.name!r} is neither a canonical column nor an output")
+            elif f.type != expected:
+                problems.append(f"column {f.name!r} is {f.type}, expected {expected}")
+        if problems:
+            raise PluginError(
+                self.connector_name, f"schema of {object_type}", "; ".join(problems)
+            )
+        return schema
+
+    def conform(self, object_type: str, batch: pa.RecordBatch, schema: pa.Schema) -> pl.DataFrame:
+        """A batch as a frame with every canonical column; held outputs renamed for the diff."""
+        if not batch.schema.equals(schema):
+            raise PluginError(
+                self.connector_name,
+                f"read {object_type}",
+                f"a batch does not match the declared schema: got {batch.schema}, "
+                f"declared {schema}",
+            )
+        df = pl.from_arrow(batch)
+        if isinstance(df, pl.Series):  # a single-column batch
+            df = df.to_frame()
+        outputs = self.outputs[object_type]
+        df = df.rename({f: OLD + f for f in outputs if f in df.columns})
+        canonical = columns.INPUTS[object_type]
+        missing = [
+            pl.lit(None, dtype=_polars_type(f.type)).alias(f.name)
+            for f in canonical
+            if f.name not in df.columns
+        ]
+        return df.with_columns(missing) if missing else df
+
+    # -- labelling --------------------------------------------------------------------
+
+    def label(self, object_type: str, df: pl.DataFrame, fail_fast: bool) -> pl.DataFrame:
+        """Run every enricher then every scorer of ``object_type``; bad rows are quarantined."""
+        for stage in self.stages[object_type]:
+            df = self._apply(stage, object_type, df, fail_fast, budget=[_budget(df.height)])
+            if df.height == 0:
+                break
+        return df
+
+    def _apply(
+        self, stage: Stage, object_type: str, df: pl.DataFrame, fail_fast: bool, budget: list[int]
+    ) -> pl.DataFrame:
+        where = f"{stage.kind} {object_type}"
+        if df.height == 0:
+            return df
+        try:
+            return df.with_columns(self._call(stage, df))
+        except (ConfigError, PluginError):
+            raise
+        except Exception as exc:
+            message = f"{type(exc).__name__}: {exc}"
+            if fail_fast:
+                raise PluginError(stage.name, where, message, df["id"].to_list()) from exc
+            if df.height == 1:
+                budget[0] -= 1
+                if budget[0] < 0:
+                    raise PluginError(
+                        stage.name,
+                        where,
+                        f"fails on most records, which looks like a bug rather than bad data; "
+                        f"last error: {message}",
+                    ) from exc
+                record_id = df["id"][0]
+                self.quarantine(
+                    Quarantined(object_type, message, record_id, stage.name, where)
+                )
+                return df.clear().with_columns(
+                    pl.lit(None, dtype=_polars_type(f.type)).alias(n)
+                    for n, f in stage.outputs.items()
+                )
+            half = df.height // 2
+            return pl.concat(
+                [
+                    self._apply(stage, object_type, df[:half], fail_fast, budget),
+                    self._apply(stage, object_type, df[half:], fail_fast, budget),
+                ],
+                how="vertical_relaxed",
+            )
+
+    def _call(self, stage: Stage, df: pl.DataFrame) -> list[pl.Series]:
+        """Call one plugin and check what it returned: same rows, every declared output."""
+        visible = df.select(c for c in df.columns if not c.startswith(OLD))
+        result = stage.run(visible.to_arrow())
+        if not isinstance(result, pa.Table):
+            raise TypeError(f"returned {type(result).__name__}, expected a pyarrow.Table")
+        if result.num_rows != df.height:
+            raise TypeError(f"returned {result.num_rows} rows for {df.height}")
+        if "id" in result.column_names and not pl.Series(result.column("id")).equals(
+            visible.get_column("id"), check_names=False
+        ):
+            raise TypeError("returned rows in another order, or changed their ids")
+        missing = [n for n in stage.outputs if n not in result.column_names]
+        if missing:
+            raise TypeError(f"did not return its declared outputs {missing}")
+        return [
+            pl.Series(name, result.column(name)).cast(_polars_type(spec.type))
+            for name, spec in stage.outputs.items()
+        ]
+
+    # -- companies -> contacts ----------------------------------------------------------
+
+    def fit_columns(self) -> list[str]:
+        """Company columns that contacts are joined with."""
+        return ["id", "domain", *columns.COMPANY_CONTEXT, *sorted(set(self.inherited.values()))]
+
+    def fit_table(self, companies: pl.DataFrame) -> pl.DataFrame:
+        """Labelled companies reduced to what contacts are joined with, domain normalised."""
+        domain = normalise_domain(pl.coalesce("domain", "website")).alias("domain")
+        return companies.with_columns(domain).select(self.fit_columns())
+
+    def empty_fit(self) -> pl.DataFrame:
+        return pl.DataFrame(schema={c: pl.String for c in self.fit_columns()})
+
+    def join_company(self, contacts: pl.DataFrame, fit: pl.DataFrame) -> pl.DataFrame:
+        """Link contacts without a company by email domain, then join their company's fit."""
+        by_domain = (
+            fit.select("id", pl.col("domain"))
+            .drop_nulls("domain")
+            .filter(pl.col("domain").is_unique())  # an ambiguous domain links nobody
+            .rename({"id": "_linked"})
+        )
+        contacts = (
+            contacts.with_columns(
+                pl.col("email").str.to_lowercase().str.extract(r"@([^@\s]+)$").alias("_domain")
+            )
+            .join(by_domain, left_on="_domain", right_on="domain", how="left", maintain_order="left")
+            .with_columns(pl.coalesce("company_id", "_linked").alias("company_id"))
+            .drop("_domain", "_linked")
+        )
+        joined = fit.drop("domain").rename(
+            {c: FIT + c for c in fit.columns if c not in ("id", "domain")}
+        )
+        contacts = contacts.join(
+            joined, left_on="company_id", right_on="id", how="left", maintain_order="left"
+        )
+        return contacts.with_columns(
+            pl.col(FIT + company).alias(contact) for contact, company in self.inherited.items()
+        )
+
+
+def normalise_domain(expr: pl.Expr) -> pl.Expr:
+    """``https://www.Example.com/about`` -> ``example.com`` (full normalisation: issue 4)."""
+    return (
+        expr.str.strip_chars()
+        .str.to_lowercase()
+        .str.replace(r"^[a-z][a-z0-9+.-]*://", "")
+        .str.replace(r"^www\.", "")
+        .str.replace(r"[/:?#].*$", "")
+        .replace("", None)
+    )
+
+
+class Engine:
+    """Runs the pipeline once against the state store."""
+
+    def __init__(
+        self,
+        config: Config,
+        state: StateStore,
+        *,
+        reporter: Reporter | None = None,
+        dry_run: bool = False,
+        fail_fast: bool | None = None,
+        full: bool = False,
+        batch_size: int | None = None,
+        plan_limit: int | None = 20,
+    ):
+        self.config = config
+        self.state = state
+        self.reporter = reporter or SilentReporter()
+        self.dry_run = dry_run
+        self.fail_fast = (
+            fail_fast if fail_fast is not None else config.engine.on_plugin_error == "fail"
+        )
+        self.full = full
+        self.batch_size = batch_size or config.engine.batch_size
+        self.plan_limit = plan_limit
+        self.quarantined: list[Quarantined] = []
+        self.plan: list[PlannedChange] = []
+
+    def _quarantine(self, item: Quarantined) -> None:
+        self.quarantined.append(item)
+        self.reporter.event("quarantined", **{k: v for k, v in vars(item).items() if v is not None})
+
+    def run(self) -> RunResult:
+        started = time.monotonic()
+        with self.state.lock():
+            pipeline = Pipeline(self.config, self._quarantine)
+            run_id = self.state.start_run(
+                pipeline.connector_name, self.config.fingerprint, self.dry_run
+            )
+            self.reporter.event("run_started", run_id=run_id, dry_run=self.dry_run)
+            figures = {t: Figures() for t in columns.OBJECT_TYPES}
+            try:
+                fit = self._process(pipeline, "companies", figures["companies"], run_id, None)
+                self._process(pipeline, "contacts", figures["contacts"], run_id, fit)
+            except BaseException as exc:
+                self._close(run_id, figures, "failed", f"{type(exc).__name__}: {exc}")
+                raise
+            self._close(run_id, figures, "ok", None)
+        return RunResult(
+            run_id, self.dry_run, figures, self.plan, self.quarantined, time.monotonic() - started
+        )
+
+    def _close(self, run_id: int, figures: dict[str, Figures], status: str, error: str | None):
+        for item in self.quarantined:
+            figures[item.object_type].quarantined += 1
+        self.state.save_quarantine(run_id, self.quarantined)
+        self.state.finish_run(run_id, status, {t: f.as_dict() for t, f in figures.items()}, error)
+
+    def _process(
+        self,
+        pipeline: Pipeline,
+        object_type: str,
+        figures: Figures,
+        run_id: int,
+        fit: pl.DataFrame | None,
+    ) -> pl.DataFrame:
+        connector = pipeline.connector
+        outputs = pipeline.outputs[object_type]
+        schema = pipeline.declared_schema(object_type)
+        held = {n for n in outputs if n in schema.names}
+        since = None
+        if connector.incremental and not self.full:
+            since = self.state.watermark(pipeline.connector_name, object_type)
+        enumerations = [
+            n for s in pipeline.stages[object_type] if s.kind == "scorer"
+            for n, f in s.outputs.items() if f.options
+        ]
+        if object_type == "contacts":
+            enumerations += [n for n in pipeline.inherited if outputs[n].options]
+        for name in enumerations:
+            figures.distributions[name] = Counter()
+
+        writer = None if self.dry_run else connector.writer(object_type, outputs)
+        fit_parts: list[pl.DataFrame] = []
+        newest: datetime | None = None
+        written_hashes: list[tuple[str, str]] = []
+        count = getattr(connector, "count", None)
+        self.reporter.start(object_type, count(object_type) if count else None)
+        try:
+            for batch in connector.read(
+                object_type, outputs=outputs, batch_size=self.batch_size, since=since
+            ):
+                df = pipeline.conform(object_type, batch, schema)
+                figures.read += df.height
+                df = self._without_ids(object_type, df)
+                if object_type == "contacts":
+                    df = pipeline.join_company(df, fit)
+                df = pipeline.label(object_type, df, self.fail_fast)
+                if object_type == "companies":
+                    fit_parts.append(pipeline.fit_table(df))
+                changes = self._diff(pipeline, object_type, df, held, written_hashes)
+                figures.changed += changes.num_records
+                for name in changes.changed.column_names:
+                    figures.fields[name] += pc.sum(changes.changed.column(name)).as_py() or 0
+                for name in enumerations:
+                    figures.distributions[name].update(
+                        dict(df.get_column(name).fill_null("(none)").value_counts().iter_rows())
+                    )
+                if writer is not None and changes.num_records:
+                    writer.write(changes)
+                if df.height and "updated_at" in df.columns:
+                    latest = df.get_column("updated_at").max()
+                    if latest is not None and (newest is None or latest > newest):
+                        newest = latest
+                self.reporter.advance(batch.num_rows)
+            if writer is not None:
+                writer.commit()
+        except BaseException:
+            if writer is not None:
+                writer.abort()
+            raise
+        finally:
+            self.reporter.finish()
+
+        if writer is not None:
+            rejected = sum(
+                1 for q in self.quarantined if q.object_type == object_type and q.stage == "write"
+            )
+            figures.written = figures.changed - rejected
+            if written_hashes:
+                self.state.save_written(
+                    pipeline.connector_name, object_type, written_hashes, run_id
+                )
+            if newest is not None and connector.incremental:
+                self.state.save_watermark(pipeline.connector_name, object_type, newest, run_id)
+        self.reporter.event(
+            "stage_finished", object_type=object_type, **{
+                k: v for k, v in figures.as_dict().items() if k in ("read", "changed", "written")
+            }
+        )
+        if object_type != "companies":
+            return pl.DataFrame()
+        if not fit_parts:
+            return pipeline.empty_fit()
+        fit = pl.concat(fit_parts, how="vertical_relaxed")
+        duplicated = fit.filter(pl.col("id").is_duplicated()).get_column("id").unique().to_list()
+        for record_id in duplicated:
+            self._quarantine(
+                Quarantined(
+                    "companies",
+                    "the id appears more than once in the source; contacts use the first",
+                    record_id,
+                    stage="join companies",
+                )
+            )
+        return fit.unique("id", keep="first", maintain_order=True)
+
+    def _without_ids(self, object_type: str, df: pl.DataFrame) -> pl.DataFrame:
+        blank = df.get_column("id").str.strip_chars().fill_null("") == ""
+        if blank.any():
+            for row in df.filter(blank).drop(c for c in df.columns if c.startswith(OLD)).iter_rows(named=True):
+                self._quarantine(
+                    Quarantined(object_type, "record has no id", None, stage="read",
+                                raw=str({k: v for k, v in row.items() if v is not None}))
+                )
+            df = df.filter(~blank)
+        return df
+
+    def _diff(
+        self,
+        pipeline: Pipeline,
+        object_type: str,
+        df: pl.DataFrame,
+        held: set[str],
+        written_hashes: list[tuple[str, str]],
+    ) -> ChangeSet:
+        """Compare new labels with what the source holds, honouring each field's policy.
+
+        Fields the connector cannot read back are compared with the hash of what this
+        state store last wrote for the record.
+        """
+        outputs = pipeline.outputs[object_type]
+        flags = []
+        for name, spec in outputs.items():
+            if name not in held:
+                continue
+            new, old = pl.col(name), pl.col(OLD + name)
+            differs = new.ne_missing(old)
+            if spec.policy == "never":
+                differs = pl.lit(False)
+            elif spec.policy == "fill_missing":
+                differs = differs & old.is_null()
+            flags.append(differs.alias(name))
+        unheld = [n for n in outputs if n not in held]
+        if unheld and df.height:
+            hashes = df.select(
+                "id", (pl.lit(f"{pl.__version__}:") + pl.struct(unheld).hash(seed=0).cast(pl.String)).alias("_hash")
+            )
+            before = self.state.written_hashes(
+                pipeline.connector_name, object_type, hashes.get_column("id").to_list()
+            )
+            prior = pl.Series("_prior", [before.get(i) for i in hashes.get_column("id")], dtype=pl.String)
+            stale = hashes.get_column("_hash").ne_missing(prior)
+            flags += [pl.lit(stale).alias(n) for n in unheld]
+            if not self.dry_run:
+                changed_hashes = hashes.filter(stale)
+                written_hashes.extend(changed_hashes.iter_rows())
+        mask = df.select(flags) if flags else pl.DataFrame({n: [] for n in outputs})
+        if flags:
+            any_changed = mask.select(pl.any_horizontal(pl.all())).to_series()
+            rows = df.filter(any_changed)
+            mask = mask.filter(any_changed)
+        else:
+            rows = df.clear()
+        if self.dry_run:
+            self._record_plan(object_type, rows, mask, held)
+        return ChangeSet(
+            object_type,
+            rows.select("id", *outputs).to_arrow(),
+            mask.to_arrow(),
+        )
+
+    def _record_plan(
+        self, object_type: str, rows: pl.DataFrame, mask: pl.DataFrame, held: set[str]
+    ) -> None:
+        """Keep the dry run's changes (all, or the first ``plan_limit``) as old -> new rows."""
+        for name in mask.columns:
+            room = None if self.plan_limit is None else self.plan_limit - len(self.plan)
+            if room is not None and room <= 0:
+                return
+            old = pl.col(OLD + name) if name in held else pl.lit(None)
+            picked = rows.filter(mask.get_column(name)).select(
+                "id", old.alias("old"), pl.col(name).alias("new")
+            )
+            if room is not None:
+                picked = picked.head(room)
+            self.plan += [PlannedChange(object_type, *row[:1], name, *row[1:]) for row in picked.iter_rows()]
+
+
+def _budget(height: int) -> int:
+    return max(10, int(height * MAX_FAILING_SHARE))
+
+
+def _polars_type(arrow_type: pa.DataType) -> pl.DataType:
+    return pl.from_arrow(pa.table({"x": pa.array([], type=arrow_type)})).schema["x"]
+
+
+def iter_matching(
+    pipeline: Pipeline, object_type: str, predicate: pl.Expr, batch_size: int
+) -> Iterator[pl.DataFrame]:
+    """Stream the source and yield the rows matching ``predicate`` (used by explain)."""
+    schema = pipeline.declared_schema(object_type)
+    for batch in pipeline.connector.read(
+        object_type, outputs=pipeline.outputs[object_type], batch_size=batch_size
+    ):
+        df = pipeline.conform(object_type, batch, schema).filter(predicate)
+        if df.height:
+            yield df
+

@@ -1,0 +1,76 @@
+"""Errors, grouped by what the caller should do about them; each carries its exit code.
+
+Messages name the plugin, file, record and field involved and the next step. They never
+contain a secret: settings hold secrets as :class:`crm_enrich.config.Secret`, whose text
+form is masked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+# Exit codes of the ``enrich`` command (documented in the README).
+EXIT_OK = 0
+EXIT_INTERNAL = 1
+EXIT_CONFIG = 2
+EXIT_SOURCE = 3
+EXIT_PLUGIN = 4
+EXIT_QUARANTINED = 5
+EXIT_LOCKED = 75  # EX_TEMPFAIL: cron may simply try again later
+
+
+class EnrichError(Exception):
+    """Base of every error crm-enrich reports to the user (rather than as a traceback)."""
+
+    exit_code = EXIT_INTERNAL
+
+
+class ConfigError(EnrichError):
+    """The configuration is wrong; nothing ran. Lists every problem at once."""
+
+    exit_code = EXIT_CONFIG
+
+    def __init__(self, problems: Sequence[str], source: str = "plugins.toml"):
+        self.problems = list(problems)
+        self.source = source
+        noun = "problem" if len(self.problems) == 1 else "problems"
+        lines = [f"{source}: {len(self.problems)} {noun}:"]
+        lines += [f"  - {p}" for p in self.problems]
+        super().__init__("\n".join(lines))
+
+
+class SourceError(EnrichError):
+    """A connector could not read or write its source (missing file, unreachable CRM).
+
+    Fatal for this run; nothing was checkpointed, so the next run starts from the same
+    place once the cause is fixed.
+    """
+
+    exit_code = EXIT_SOURCE
+
+
+class RetriableError(SourceError):
+    """A transient failure (timeout, 429, 5xx) that a retry may clear."""
+
+
+class PluginError(EnrichError):
+    """A plugin raised or broke its contract while processing records."""
+
+    exit_code = EXIT_PLUGIN
+
+    def __init__(self, plugin: str, stage: str, message: str, record_ids: Sequence[str] = ()):
+        self.plugin = plugin
+        self.stage = stage
+        self.record_ids = list(record_ids)
+        ids = ""
+        if self.record_ids:
+            shown = ", ".join(self.record_ids[:10])
+            more = f" and {len(self.record_ids) - 10} more" if len(self.record_ids) > 10 else ""
+            ids = f" (records {shown}{more})"
+        super().__init__(f"plugin {plugin!r} failed in stage {stage}{ids}: {message}")
+
+
+class LockedError(EnrichError):
+    """Another run holds the state store's lock."""
+
+    exit_code = EXIT_LOCKED

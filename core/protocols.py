@@ -1,0 +1,190 @@
+"""What a connector, enricher or scorer class must provide.
+
+The register hooks in :mod:`crm_enrich.hookspecs` take classes. The engine builds one
+instance per run with ``cls(settings, context)``, where ``settings`` is the plugin's
+``Settings`` model filled from its ``[plugins.<name>]`` table in ``plugins.toml`` and
+``context`` is a :class:`PluginContext`.
+
+Tables passed between stages are :class:`pyarrow.Table` with the canonical columns of
+:mod:`crm_enrich.columns`; a plugin may convert to polars (``pl.from_arrow``) inside.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
+
+import pyarrow as pa
+from pydantic import BaseModel, ConfigDict
+
+ObjectType = Literal["companies", "contacts"]
+WritePolicy = Literal["overwrite", "fill_missing", "never"]
+
+
+class NoSettings(BaseModel):
+    """Settings of a plugin that takes none: any key in its table is an error."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+@dataclass(frozen=True)
+class Field:
+    """An output column a plugin produces, as the connector will write it.
+
+    ``options`` lists the values of an enumeration (so a CRM can create the property
+    with its choices); ``policy`` says whether the engine may overwrite a value the
+    source already holds (labels: ``overwrite``; enriched facts: ``fill_missing``).
+    """
+
+    type: pa.DataType
+    description: str
+    options: tuple[str, ...] | None = None
+    policy: WritePolicy = "overwrite"
+
+
+@dataclass
+class Quarantined:
+    """One record (or unreadable row) set aside, with the reason; nothing is dropped."""
+
+    object_type: str
+    reason: str
+    record_id: str | None = None
+    plugin: str | None = None
+    stage: str | None = None
+    field: str | None = None
+    source: str | None = None  # a file name, an URL path
+    line: int | None = None  # row number in ``source`` (header = 1), where it has one
+    raw: str | None = None  # the offending text, for the user to fix
+
+
+@dataclass
+class PluginContext:
+    """What the engine lends a plugin instance for one run."""
+
+    config_dir: Path
+    quarantine: Callable[[Quarantined], None]
+    log: Callable[..., None] = field(default=lambda event, **fields: None)
+
+    def resolve(self, path: str | Path) -> Path:
+        """A path from ``plugins.toml``, relative to the directory of that file."""
+        p = Path(path).expanduser()
+        return p if p.is_absolute() else self.config_dir / p
+
+
+@dataclass
+class ChangeSet:
+    """The values one write must apply: only records with at least one changed field.
+
+    ``table`` holds ``id`` and one column per output field with the new value for the
+    whole record; ``changed`` holds, aligned with it, one boolean column per field that
+    is true where that field's value differs from what the source holds. A connector
+    that rewrites whole records (a file) may use ``table`` alone; an API connector sends
+    only the fields ``changed`` marks.
+    """
+
+    object_type: str
+    table: pa.Table
+    changed: pa.Table
+
+    @property
+    def num_records(self) -> int:
+        return self.table.num_rows
+
+    def fields_by_record(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Yield ``(id, {field: new value})`` with only the changed fields of each record."""
+        ids = self.table.column("id").to_pylist()
+        names = self.changed.column_names
+        values = {n: self.table.column(n).to_pylist() for n in names}
+        flags = {n: self.changed.column(n).to_pylist() for n in names}
+        for i, record_id in enumerate(ids):
+            yield record_id, {n: values[n][i] for n in names if flags[n][i]}
+
+
+@runtime_checkable
+class Writer(Protocol):
+    """Applies change sets to the source for one object type, all-or-nothing where it can.
+
+    ``write`` may be called many times; ``commit`` makes the writes durable (a file is
+    renamed into place here); ``abort`` discards what ``commit`` would have made
+    durable. A record the source rejects is reported through
+    ``context.quarantine`` and the rest still lands.
+    """
+
+    def write(self, changes: ChangeSet) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def abort(self) -> None: ...
+
+
+@runtime_checkable
+class Connector(Protocol):
+    """Reads records in Arrow batches and writes labels back.
+
+    ``schema(object_type)`` declares the canonical columns the connector provides
+    (including output columns the source already holds, so the engine can diff against
+    them); every batch ``read`` yields must match it, or the engine stops naming the
+    connector. ``check`` verifies the source is reachable without reading it all and
+    returns a line per thing checked. ``incremental`` says whether ``read`` honours
+    ``since`` (a watermark from the previous successful run).
+    """
+
+    name: ClassVar[str]
+    Settings: ClassVar[type[BaseModel]]
+    incremental: ClassVar[bool]
+
+    def __init__(self, settings: Any, context: PluginContext) -> None: ...
+
+    def check(self) -> list[str]: ...
+
+    def schema(self, object_type: ObjectType) -> pa.Schema: ...
+
+    def read(
+        self, object_type: ObjectType, *, batch_size: int, since: datetime | None = None
+    ) -> Iterator[pa.RecordBatch]: ...
+
+    def writer(self, object_type: ObjectType, fields: Mapping[str, Field]) -> Writer: ...
+
+
+@runtime_checkable
+class Enricher(Protocol):
+    """Adds or fills columns on companies (firmographic) or contacts (demographic).
+
+    ``enrich`` returns the same rows in the same order with every column of
+    ``outputs`` present; it must not remove or reorder rows.
+    """
+
+    name: ClassVar[str]
+    Settings: ClassVar[type[BaseModel]]
+    object_type: ClassVar[ObjectType]
+    outputs: Mapping[str, Field]
+
+    def __init__(self, settings: Any, context: PluginContext) -> None: ...
+
+    def enrich(self, table: pa.Table) -> pa.Table: ...
+
+
+@runtime_checkable
+class Scorer(Protocol):
+    """Derives labels for companies or contacts.
+
+    ``score`` returns the same rows in the same order with every column of ``outputs``.
+    A company scorer may name outputs that contacts inherit from their company in
+    ``inherited`` (contact column -> company column), such as ``icp_tier``.
+    ``explain(record)`` returns human lines for ``enrich explain``.
+    """
+
+    name: ClassVar[str]
+    Settings: ClassVar[type[BaseModel]]
+    object_type: ClassVar[ObjectType]
+    outputs: Mapping[str, Field]
+    inherited: Mapping[str, str]
+
+    def __init__(self, settings: Any, context: PluginContext) -> None: ...
+
+    def score(self, table: pa.Table) -> pa.Table: ...
+
+    def explain(self, record: Mapping[str, Any]) -> list[str]: ...

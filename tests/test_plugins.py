@@ -1,0 +1,162 @@
+"""Plugins come in through the ``crm_enrich`` entry points: ours and a third party's alike."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import crm_enrich
+from crm_enrich.errors import ConfigError
+from crm_enrich.registry import load_registry
+
+from conftest import BUILTINS
+
+PLUGIN_DIST = Path(__file__).parent / "plugin_dist"
+
+JSONL_CONFIG = """
+connector = "jsonl"
+scorers = ["icp"]
+
+[plugins.jsonl]
+source = "data"
+log = "written.jsonl"
+"""
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory) -> Path:
+    """The example plugin distribution, really built and installed into its own folder."""
+    target = tmp_path_factory.mktemp("site-packages")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+         "--no-index", "--target", str(target), str(PLUGIN_DIST)],
+        check=True, capture_output=True,
+    )
+    return target
+
+
+@pytest.fixture
+def with_jsonl(site):
+    return {"PYTHONPATH": str(site), "CRM_ENRICH_PLUGINS": BUILTINS + ",jsonl"}
+
+
+def write_jsonl(path: Path, rows: list[dict]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+
+def test_builtins_are_entry_point_plugins(project):
+    listed = json.loads(project.enrich("--json", "plugins", check=True).stdout)
+    by_name = {p["name"]: p for p in listed}
+    assert set(by_name) == {"files", "icp", "employee_band"}
+    assert by_name["files"]["distribution"] == "crm-enrich"
+    assert by_name["files"]["version"] == crm_enrich.__version__
+    assert by_name["icp"]["hooks"] == ["register_scorers"]
+    assert by_name["files"]["provides"] == {"connectors": ["files"]}
+
+
+def test_third_party_plugin_is_picked_up_through_its_entry_point(project, with_jsonl):
+    listed = json.loads(project.enrich("--json", "plugins", env=with_jsonl, check=True).stdout)
+    jsonl = next(p for p in listed if p["name"] == "jsonl")
+    assert jsonl["distribution"] == "crm-enrich-jsonl-example"
+    assert jsonl["version"] == "0.3.1"
+    assert jsonl["hooks"] == ["register_commands", "register_connectors"]
+    assert jsonl["provides"] == {"connectors": ["jsonl"]}
+    human = project.enrich("plugins", env=with_jsonl, check=True).stdout
+    assert "crm-enrich-jsonl-example" in human and "connectors: jsonl" in human
+
+
+def test_hook_register_commands(project, with_jsonl):
+    result = project.enrich("jsonl-hello", env=with_jsonl, check=True)
+    assert result.stdout.strip() == "hello from crm-enrich-jsonl-example"
+    assert "jsonl-hello" in project.enrich("--help", env=with_jsonl, check=True).stdout
+
+
+def test_hook_register_connectors_and_written_hash_diff(project, with_jsonl):
+    """A connector that cannot read labels back: the diff uses the hashes we wrote."""
+    write_jsonl(project.root / "data/companies.jsonl", [
+        {"id": "c1", "industry": "INTERNET", "employees": 200, "country": "US"},
+        {"id": "c2", "industry": "RETAIL", "employees": 3, "country": "FR"},
+    ])
+    write_jsonl(project.root / "data/contacts.jsonl", [
+        {"id": "p1", "email": "a@c1.com", "company_id": "c1"},
+        {"id": "p2", "email": "b@c2.com", "company_id": "c2"},
+    ])
+    project.write_config(head=JSONL_CONFIG, files="")
+    log = project.root / "written.jsonl"
+
+    project.enrich("sync", env=with_jsonl, check=True)
+    first = [json.loads(line) for line in log.read_text().splitlines()]
+    assert {(e["object"], e["id"]) for e in first} == {
+        ("companies", "c1"), ("companies", "c2"), ("contacts", "p1"), ("contacts", "p2")
+    }
+    c1 = next(e for e in first if e["id"] == "c1")
+    assert (c1["icp_score"], c1["icp_tier"]) == (90, "A")  # 40 + 30 + 20 of 100
+
+    project.enrich("sync", env=with_jsonl, check=True)
+    assert len(log.read_text().splitlines()) == len(first), "an unchanged second run wrote"
+
+    write_jsonl(project.root / "data/companies.jsonl", [
+        {"id": "c1", "industry": "INTERNET", "employees": 200, "country": "US"},
+        {"id": "c2", "industry": "INTERNET", "employees": 3, "country": "FR"},
+    ])
+    project.enrich("sync", env=with_jsonl, check=True)
+    third = [json.loads(line) for line in log.read_text().splitlines()][len(first):]
+    assert [(e["object"], e["id"]) for e in third] == [("companies", "c2"), ("contacts", "p2")]
+    assert third[0]["icp_tier"] == "C" and third[1] == {"object": "contacts", "id": "p2", "icp_tier": "C"}
+
+
+def test_secrets_only_by_indirection_and_never_printed(project, with_jsonl):
+    project.write_config(head=JSONL_CONFIG + 'token = "hunter2-inline"\n', files="")
+    result = project.enrich("check", env=with_jsonl)
+    assert result.returncode == 2
+    assert "plugins.jsonl.token: secrets are never written in the file" in result.stderr
+    assert "hunter2-inline" not in result.stderr + result.stdout
+
+    project.write_config(head=JSONL_CONFIG + 'token = { env = "JSONL_TOKEN" }\n', files="")
+    unset = project.enrich("check", env={**with_jsonl, "JSONL_TOKEN": ""})
+    assert unset.returncode == 2
+    assert "plugins.jsonl.token: environment variable JSONL_TOKEN is not set" in unset.stderr
+
+    write_jsonl(project.root / "data/companies.jsonl", [{"id": "c1"}])
+    write_jsonl(project.root / "data/contacts.jsonl", [{"id": "p1"}])
+    ok = project.enrich("--json", "check", env={**with_jsonl, "JSONL_TOKEN": "s3cr3t-value"})
+    assert ok.returncode == 0, ok.stderr
+    assert "s3cr3t-value" not in ok.stdout + ok.stderr
+
+
+def test_plugins_env_var_selects_what_loads(project):
+    result = project.enrich("--json", "plugins", env={"CRM_ENRICH_PLUGINS": "icp"}, check=True)
+    assert [p["name"] for p in json.loads(result.stdout)] == ["icp"]
+    missing = project.enrich("check", env={"CRM_ENRICH_PLUGINS": "icp"})
+    assert missing.returncode == 2
+    assert "connector: no connector named 'files'" in missing.stderr
+
+
+class _Misspelled:
+    @crm_enrich.hookimpl
+    def register_conectors(self, register):  # sic: the typo must not pass silently
+        pass
+
+
+class _Clash:
+    __name__ = "clash"
+
+    @crm_enrich.hookimpl
+    def register_connectors(self, register):
+        register(type("Other", (), {"name": "files"}))
+
+
+def test_a_misspelled_hook_is_an_error():
+    with pytest.raises(ConfigError, match="register_conectors"):
+        load_registry(extra_plugins=(_Misspelled(),))
+
+
+def test_two_plugins_registering_one_name_is_an_error():
+    with pytest.raises(ConfigError) as caught:
+        load_registry(extra_plugins=(_Clash(),))
+    assert "connector 'files' is registered by both plugin 'files' and plugin 'clash'" in str(caught.value)
