@@ -237,7 +237,8 @@ def explain(obj: _Context, record_id: str) -> None:
         out["company"] = _explained(pipeline, "companies", company)
     if contact is not None:
         fit = pipeline.fit_table(company) if company is not None else pipeline.empty_fit()
-        contact = pipeline.label("contacts", pipeline.join_company(contact, fit), fail_fast=True)
+        contact = pipeline.join_company(contact, pipeline.company_index(fit))
+        contact = pipeline.label("contacts", contact, fail_fast=True)
         out["contact"] = _explained(pipeline, "contacts", contact)
     if obj.json_logs:
         _emit(out)

@@ -280,31 +280,39 @@ class Pipeline:
     def empty_fit(self) -> pl.DataFrame:
         return pl.DataFrame(schema={c: pl.String for c in self.fit_columns()})
 
-    def join_company(self, contacts: pl.DataFrame, fit: pl.DataFrame) -> pl.DataFrame:
-        """Link contacts without a company by email domain, then join their company's fit."""
+    def company_index(self, fit: pl.DataFrame) -> CompanyIndex:
+        """Built once per run: companies by unique domain, and their fit columns prefixed."""
         by_domain = (
-            fit.select("id", pl.col("domain"))
+            fit.select(pl.col("id").alias("_linked"), "domain")
             .drop_nulls("domain")
             .filter(pl.col("domain").is_unique())  # an ambiguous domain links nobody
-            .rename({"id": "_linked"})
         )
-        contacts = (
-            contacts.with_columns(
-                pl.col("email").str.to_lowercase().str.extract(r"@([^@\s]+)$").alias("_domain")
-            )
-            .join(by_domain, left_on="_domain", right_on="domain", how="left", maintain_order="left")
-            .with_columns(pl.coalesce("company_id", "_linked").alias("company_id"))
-            .drop("_domain", "_linked")
-        )
-        joined = fit.drop("domain").rename(
+        prefixed = fit.drop("domain").rename(
             {c: FIT + c for c in fit.columns if c not in ("id", "domain")}
         )
-        contacts = contacts.join(
-            joined, left_on="company_id", right_on="id", how="left", maintain_order="left"
+        return CompanyIndex(by_domain, prefixed)
+
+    def join_company(self, contacts: pl.DataFrame, index: CompanyIndex) -> pl.DataFrame:
+        """Link contacts without a company by email domain, then join their company's fit."""
+        email_domain = pl.when(pl.col("company_id").is_null()).then(
+            pl.col("email").str.to_lowercase().str.extract(r"@([^@\s]+)$")
+        )
+        contacts = (
+            contacts.with_columns(email_domain.alias("_domain"))
+            .join(index.by_domain, left_on="_domain", right_on="domain", how="left", maintain_order="left")
+            .with_columns(pl.coalesce("company_id", "_linked").alias("company_id"))
+            .drop("_domain", "_linked")
+            .join(index.fit, left_on="company_id", right_on="id", how="left", maintain_order="left")
         )
         return contacts.with_columns(
             pl.col(FIT + company).alias(contact) for contact, company in self.inherited.items()
         )
+
+
+@dataclass
+class CompanyIndex:
+    by_domain: pl.DataFrame  # _linked (company id), domain
+    fit: pl.DataFrame  # id, company_<column>...
 
 
 def normalise_domain(expr: pl.Expr) -> pl.Expr:
@@ -355,14 +363,15 @@ class Engine:
         started = time.monotonic()
         with self.state.lock():
             pipeline = Pipeline(self.config, self._quarantine)
+            schemas = {t: pipeline.declared_schema(t) for t in columns.OBJECT_TYPES}  # fail before writing
             run_id = self.state.start_run(
                 pipeline.connector_name, self.config.fingerprint, self.dry_run
             )
             self.reporter.event("run_started", run_id=run_id, dry_run=self.dry_run)
             figures = {t: Figures() for t in columns.OBJECT_TYPES}
             try:
-                fit = self._process(pipeline, "companies", figures["companies"], run_id, None)
-                self._process(pipeline, "contacts", figures["contacts"], run_id, fit)
+                fit = self._process(pipeline, "companies", schemas["companies"], figures["companies"], run_id, None)
+                self._process(pipeline, "contacts", schemas["contacts"], figures["contacts"], run_id, fit)
             except BaseException as exc:
                 self._close(run_id, figures, "failed", f"{type(exc).__name__}: {exc}")
                 raise
@@ -381,13 +390,13 @@ class Engine:
         self,
         pipeline: Pipeline,
         object_type: str,
+        schema: pa.Schema,
         figures: Figures,
         run_id: int,
         fit: pl.DataFrame | None,
     ) -> pl.DataFrame:
         connector = pipeline.connector
         outputs = pipeline.outputs[object_type]
-        schema = pipeline.declared_schema(object_type)
         held = {n for n in outputs if n in schema.names}
         since = None
         if connector.incremental and not self.full:
@@ -401,6 +410,7 @@ class Engine:
         for name in enumerations:
             figures.distributions[name] = Counter()
 
+        index = pipeline.company_index(fit) if object_type == "contacts" else None
         writer = None if self.dry_run else connector.writer(object_type, outputs)
         fit_parts: list[pl.DataFrame] = []
         newest: datetime | None = None
@@ -415,7 +425,7 @@ class Engine:
                 figures.read += df.height
                 df = self._without_ids(object_type, df)
                 if object_type == "contacts":
-                    df = pipeline.join_company(df, fit)
+                    df = pipeline.join_company(df, index)
                 df = pipeline.label(object_type, df, self.fail_fast)
                 if object_type == "companies":
                     fit_parts.append(pipeline.fit_table(df))
@@ -427,8 +437,8 @@ class Engine:
                     figures.distributions[name].update(
                         dict(df.get_column(name).fill_null("(none)").value_counts().iter_rows())
                     )
-                if writer is not None and changes.num_records:
-                    writer.write(changes)
+                if writer is not None:
+                    writer.write(changes)  # once per batch read, in order, even if empty
                 if df.height and "updated_at" in df.columns:
                     latest = df.get_column("updated_at").max()
                     if latest is not None and (newest is None or latest > newest):

@@ -107,10 +107,12 @@ class ChangeSet:
 class Writer(Protocol):
     """Applies change sets to the source for one object type, all-or-nothing where it can.
 
-    ``write`` may be called many times; ``commit`` makes the writes durable (a file is
-    renamed into place here); ``abort`` discards what ``commit`` would have made
-    durable. A record the source rejects is reported through
-    ``context.quarantine`` and the rest still lands.
+    The engine opens the writer before reading that object type, then calls ``write``
+    exactly once for every batch ``read`` yielded, in order, with that batch's changes
+    (possibly none), so a connector that rewrites whole files can stream each batch out
+    as it passes. ``commit`` makes the writes durable (a file is renamed into place
+    here); ``abort`` discards what ``commit`` would have made durable. A record the
+    source rejects is reported through ``context.quarantine`` and the rest still lands.
     """
 
     def write(self, changes: ChangeSet) -> None: ...

@@ -153,16 +153,16 @@ class Predicate(BaseModel):
         dtype = schema[self.column]
         col = pl.col(self.column)
         if isinstance(dtype, pl.List):
+            # the items that hit; a list that misses is described by what was wanted
             wanted = [str(v).lower() for v in self._value(self.kind)] if self.kind.startswith("includes") else []
-            hits = col.list.filter(pl.element().str.to_lowercase().is_in(wanted))
-            shown = pl.when(hits.list.len() > 0).then(hits).otherwise(col.list.head(3))
-            more = col.list.len() - shown.list.len()
-            text = shown.list.join(",") + pl.when(more > 0).then(pl.format(" +{} more", more)).otherwise(pl.lit(""))
+            hits = col.list.filter(pl.element().str.strip_chars().str.to_lowercase().is_in(wanted))
+            text = hits.list.join(",").replace("", None)
         elif dtype.is_float():
             text = pl.when(col == col.round()).then(col.cast(pl.Int64).cast(pl.String)).otherwise(col.cast(pl.String))
         else:
             text = col.cast(pl.String)
         return pl.when(text.str.len_chars() > 40).then(text.str.slice(0, 39) + "…").otherwise(text)
+
 
 class Criterion(Predicate):
     weight: float = SettingField(gt=0)

@@ -10,10 +10,16 @@ from pathlib import Path
 import pytest
 
 import crm_enrich
-from crm_enrich.errors import ConfigError
-from crm_enrich.registry import load_registry
+import pyarrow as pa
 
-from conftest import BUILTINS
+from crm_enrich.config import load_config
+from crm_enrich.engine import Engine
+from crm_enrich.errors import ConfigError
+from crm_enrich.protocols import Field, NoSettings
+from crm_enrich.registry import load_registry
+from crm_enrich.state import StateStore
+
+from conftest import BUILTINS, read_csv
 
 PLUGIN_DIST = Path(__file__).parent / "plugin_dist"
 
@@ -76,7 +82,7 @@ def test_hook_register_commands(project, with_jsonl):
     assert "jsonl-hello" in project.enrich("--help", env=with_jsonl, check=True).stdout
 
 
-def test_hook_register_connectors_and_written_hash_diff(project, with_jsonl):
+def test_hook_register_connectors(project, with_jsonl):
     """A connector that cannot read labels back: the diff uses the hashes we wrote."""
     write_jsonl(project.root / "data/companies.jsonl", [
         {"id": "c1", "industry": "INTERNET", "employees": 200, "country": "US"},
@@ -160,3 +166,75 @@ def test_two_plugins_registering_one_name_is_an_error():
     with pytest.raises(ConfigError) as caught:
         load_registry(extra_plugins=(_Clash(),))
     assert "connector 'files' is registered by both plugin 'files' and plugin 'clash'" in str(caught.value)
+
+
+class TopLevelDomain:
+    """A firmographic enricher, registered in-process the way an entry point would."""
+
+    name = "tld"
+    object_type = "companies"
+    Settings = NoSettings
+    outputs = {"tld": Field(pa.string(), "top-level domain")}
+
+    def __init__(self, settings, context):
+        pass
+
+    def enrich(self, table):
+        domains = table.column("domain").to_pylist()
+        return table.append_column("tld", pa.array([d.rsplit(".", 1)[-1] if d else None for d in domains]))
+
+
+class SizeOnly:
+    """A second company scorer, after icp, that only looks at head count."""
+
+    name = "big"
+    object_type = "companies"
+    Settings = NoSettings
+    outputs = {"is_big": Field(pa.string(), "large company", options=("yes", "no"))}
+
+    def __init__(self, settings, context):
+        pass
+
+    def score(self, table):
+        sizes = table.column("employees").to_pylist()
+        return table.append_column("is_big", pa.array([None if s is None else ("yes" if s > 1000 else "no") for s in sizes]))
+
+
+class _InProcess:
+    __name__ = "in_process"
+
+    @crm_enrich.hookimpl
+    def register_enrichers(self, register):
+        register(TopLevelDomain)
+
+    @crm_enrich.hookimpl
+    def register_scorers(self, register):
+        register(SizeOnly)
+
+
+def run_in_process(project, head):
+    project.write_config(head=head)
+    config = load_config(project.config, load_registry(extra_plugins=(_InProcess(),)))
+    return Engine(config, StateStore(project.root / ".enrich/state.db")).run()
+
+
+def test_hook_register_enrichers(project):
+    run_in_process(project, 'connector = "files"\nenrichers = ["tld"]\nscorers = ["icp"]\n')
+    rows = {r["id"]: r for r in read_csv(project.companies)}
+    assert (rows["c1"]["tld"], rows["c2"]["tld"], rows["c3"]["tld"]) == ("com", "de", "io")
+
+
+def test_hook_register_scorers(project):
+    result = run_in_process(project, 'connector = "files"\nscorers = ["icp", "big"]\n')
+    rows = {r["id"]: r for r in read_csv(project.companies)}
+    assert [rows[i]["is_big"] for i in ("c1", "c2", "c3", "c5")] == ["no", "no", "", "yes"]
+    assert rows["c1"]["icp_tier"] == "A"  # both scorers ran, in order
+    assert dict(result.figures["companies"].distributions["is_big"]) == {"no": 3, "yes": 1, "(none)": 1}
+
+
+def test_an_enabled_false_plugin_does_not_run(project):
+    project.write_config(head='connector = "files"\nscorers = ["icp"]\nenrichers = ["employee_band"]\n',
+                         files='[plugins.files]\ncompanies = { path = "companies.csv" }\ncontacts = { path = "contacts.csv" }\n'
+                               '[plugins.employee_band]\nenabled = false\n')
+    project.enrich("sync", check=True)
+    assert "employee_band" not in read_csv(project.companies)[0]
