@@ -46,6 +46,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 TIMESTAMP_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y-%m-%dT%H:%M:%S")
 BOM = b"\xef\xbb\xbf"
 READ_BLOCK = 4 << 20
+NATIVE = pl.CompatLevel.newest()
 
 
 class ObjectFile(BaseModel):
@@ -269,7 +270,8 @@ class FilesConnector:
         canonical = columns.INPUTS[object_type]
         fields = [canonical.field(n) for n in canonical.names if n in mapping]
         fields += [pa.field(n, f.type) for n, f in outputs.items()]
-        return pa.schema(fields)
+        # declared in polars' own Arrow layout (string_view), which crosses to the engine uncopied
+        return pl.from_arrow(pa.schema(fields).empty_table()).to_arrow(compat_level=NATIVE).schema
 
     def read(
         self,
@@ -313,9 +315,10 @@ class FilesConnector:
             df = df.filter(pl.col("_keep")).select(schema.names)
             if writer is not None:
                 writer.stash(raw, lines, rows)
-            yield pa.RecordBatch.from_pylist([], schema=schema) if df.height == 0 else (
-                df.to_arrow().cast(schema).combine_chunks().to_batches()[0]
-            )
+            if df.height == 0:
+                yield pa.RecordBatch.from_pylist([], schema=schema)
+            else:
+                yield df.to_arrow(compat_level=NATIVE).cast(schema).combine_chunks().to_batches()[0]
 
     def writer(self, object_type: str, fields: Mapping[str, Field]) -> _FileWriter:
         self._check_inputs()

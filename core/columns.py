@@ -54,3 +54,16 @@ OBJECT_TYPES = ("companies", "contacts")
 # Company columns joined onto each contact (as ``company_<name>``) so that contact
 # scorers can use the account's size and fit; ``icp_*`` exist once a company scorer ran.
 COMPANY_CONTEXT = ("employees", "industry")
+
+
+def text_blind(arrow_type: pa.DataType) -> pa.DataType:
+    """``string``, ``large_string`` and ``string_view`` are one text type (lists likewise).
+
+    Connectors may yield whichever layout they produce cheaply: polars hands over
+    ``string_view`` without copying, while ``string`` costs a conversion per batch.
+    """
+    if pa.types.is_large_string(arrow_type) or pa.types.is_string_view(arrow_type):
+        return pa.string()
+    if pa.types.is_list(arrow_type) or pa.types.is_large_list(arrow_type) or pa.types.is_list_view(arrow_type):
+        return pa.list_(text_blind(arrow_type.value_type))
+    return arrow_type

@@ -166,7 +166,7 @@ class Pipeline:
                 expected = outputs[f.name].type
             if expected is None:
                 problems.append(f"column {f.name!r} is neither a canonical column nor an output")
-            elif f.type != expected:
+            elif columns.text_blind(f.type) != columns.text_blind(expected):
                 problems.append(f"column {f.name!r} is {f.type}, expected {expected}")
         if problems:
             raise PluginError(
@@ -545,10 +545,11 @@ class Engine:
             rows = df.clear()
         if self.dry_run:
             self._record_plan(object_type, rows, mask, held)
+        native = pl.CompatLevel.newest()  # string_view: no copy on either side
         return ChangeSet(
             object_type,
-            rows.select("id", *outputs).to_arrow(),
-            mask.to_arrow(),
+            rows.select("id", *outputs).to_arrow(compat_level=native),
+            mask.to_arrow(compat_level=native),
         )
 
     def _record_plan(

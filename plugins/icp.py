@@ -136,15 +136,19 @@ class Predicate(BaseModel):
             if self.max is not None:
                 test = test & (col <= self.max)
         elif kind in ("includes_any", "includes_all"):
-            wanted = set(folded(self._value(kind)))
-            item = pl.element().str.strip_chars().str.to_lowercase()
-            distinct_hits = col.list.eval(item.filter(item.is_in(list(wanted))).unique()).list.len()
-            test = distinct_hits > 0 if kind == "includes_any" else distinct_hits == len(wanted)
+            distinct_hits = self._hits().list.len()
+            test = distinct_hits > 0 if kind == "includes_any" else distinct_hits == len(set(folded(self._value(kind))))
         elif kind == "equals":
             test = text == (str(self.equals).lower() if is_text else self.equals)
         else:
             test = col.cast(pl.String).str.contains(f"(?i){self.matches}")
         return pl.when(present).then(test).otherwise(None)
+
+    def _hits(self) -> pl.Expr:
+        """The distinct wanted items a list column holds (folded), vectorised."""
+        wanted = [str(v).lower() for v in self._value(self.kind)] if self.kind.startswith("includes") else []
+        folded = pl.col(self.column).list.eval(pl.element().str.strip_chars().str.to_lowercase())
+        return folded.list.set_intersection(pl.lit(pl.Series([wanted], dtype=pl.List(pl.String))))
 
     def shown_value(self, schema: pl.Schema) -> pl.Expr:
         """The row's value as short text for the reasons (for a list: the items that hit)."""
@@ -154,14 +158,11 @@ class Predicate(BaseModel):
         col = pl.col(self.column)
         if isinstance(dtype, pl.List):
             # the items that hit; a list that misses is described by what was wanted
-            wanted = [str(v).lower() for v in self._value(self.kind)] if self.kind.startswith("includes") else []
-            hits = col.list.filter(pl.element().str.strip_chars().str.to_lowercase().is_in(wanted))
-            text = hits.list.join(",").replace("", None)
-        elif dtype.is_float():
-            text = pl.when(col == col.round()).then(col.cast(pl.Int64).cast(pl.String)).otherwise(col.cast(pl.String))
-        else:
-            text = col.cast(pl.String)
-        return pl.when(text.str.len_chars() > 40).then(text.str.slice(0, 39) + "…").otherwise(text)
+            return _trim(self._hits().list.join(",").replace("", None))
+        if dtype.is_float():  # 12000000.0 reads better as 12000000
+            return pl.when(col == col.round()).then(col.cast(pl.Int64).cast(pl.String)).otherwise(col.cast(pl.String))
+        text = col.cast(pl.String)
+        return _trim(text) if self.kind == "matches" else text
 
 
 class Criterion(Predicate):
@@ -234,15 +235,11 @@ class IcpScorer:
         df = pl.from_arrow(table)
         schema = df.schema
         crit, disq = self.settings.criteria, self.settings.disqualifiers
-        status = self._statuses(df)
-        matched = pl.sum_horizontal(
-            [pl.when(pl.col(f"c{i}")).then(c.points).otherwise(0) for i, c in enumerate(crit)]
-        )
+        c = [pl.col(f"c{i}") for i in range(len(crit))]  # matched / not / unknown (null)
+        d = [pl.col(f"d{i}").fill_null(False) for i in range(len(disq))]
+        matched = pl.sum_horizontal([pl.when(hit).then(k.points).otherwise(0) for hit, k in zip(c, crit)])
         score = (200 * matched + self.total) // (2 * self.total)  # round half up, exactly
-        disqualified = (
-            pl.any_horizontal([pl.col(f"d{i}").fill_null(False) for i in range(len(disq))])
-            if disq else pl.lit(False)
-        )
+        disqualified = pl.any_horizontal(d) if disq else pl.lit(False)
         tiers = self.settings.tiers
         tier = (
             pl.when(disqualified).then(pl.lit("D"))
@@ -251,29 +248,36 @@ class IcpScorer:
             .when(score >= tiers.C).then(pl.lit("C"))
             .otherwise(pl.lit("D"))
         )
-        values = df.select(
-            [c.shown_value(schema).alias(f"v{i}") for i, c in enumerate(crit)]
-            + [d.shown_value(schema).alias(f"w{i}") for i, d in enumerate(disq)]
-        )
-        parts = []
-        for i, d in enumerate(disq):
-            shown = pl.lit(f"DISQUALIFIED: {d.label}") + pl.format(" ({})", pl.col(f"w{i}")).fill_null("")
-            parts.append(pl.when(pl.col(f"d{i}").fill_null(False)).then(shown))
-        for i, c in enumerate(crit):
-            weight = _num(c.weight)
+        parts = [
+            pl.when(hit).then(pl.format(f"DISQUALIFIED: {k.label}{{}}", _in_brackets(pl.col(f"w{i}"))))
+            for i, (hit, k) in enumerate(zip(d, disq))
+        ]
+        for i, (hit, k) in enumerate(zip(c, crit)):
+            weight, shown = _num(k.weight), pl.col(f"v{i}")
             parts.append(
-                pl.when(pl.col(f"c{i}"))
-                .then(pl.format(f"{weight}/{weight} {c.label} ({{}})", pl.col(f"v{i}")).fill_null(f"{weight}/{weight} {c.label}"))
-                .when(~pl.col(f"c{i}"))
-                .then(pl.format(f"0/{weight} {c.label} ({{}}; wants {c.wants()})", pl.col(f"v{i}")).fill_null(f"0/{weight} {c.label} (wants {c.wants()})"))
+                pl.when(hit).then(pl.format(f"{weight}/{weight} {k.label}{{}}", _in_brackets(shown)))
+                .when(~hit).then(pl.format(f"0/{weight} {k.label} ({{}}wants {k.wants()})",
+                                           (shown + "; ").fill_null("")))
             )
-        unknown = [pl.when(pl.col(f"c{i}").is_null()).then(pl.lit(c.label)) for i, c in enumerate(crit)]
-        unknown_text = pl.concat_str(unknown, separator=", ", ignore_nulls=True)
-        parts.append(pl.when(unknown_text != "").then(pl.lit("unknown: ") + unknown_text))
-        out = pl.concat([status, values], how="horizontal").select(
-            score.cast(pl.Int64).alias("icp_score"),
-            tier.alias("icp_tier"),
-            pl.concat_str(parts, separator="; ", ignore_nulls=True).alias("icp_reasons"),
+        unknown = pl.concat_str(
+            [pl.when(hit.is_null()).then(pl.lit(k.label)) for hit, k in zip(c, crit)],
+            separator=", ", ignore_nulls=True,
+        )
+        parts.append(pl.when(unknown != "").then(pl.lit("unknown: ") + unknown))
+        out = (
+            df.lazy()
+            .select(
+                [k.status(schema).alias(f"c{i}") for i, k in enumerate(crit)]
+                + [k.status(schema).alias(f"d{i}") for i, k in enumerate(disq)]
+                + [k.shown_value(schema).alias(f"v{i}") for i, k in enumerate(crit)]
+                + [k.shown_value(schema).alias(f"w{i}") for i, k in enumerate(disq)]
+            )
+            .select(
+                score.cast(pl.Int64).alias("icp_score"),
+                tier.alias("icp_tier"),
+                pl.concat_str(parts, separator="; ", ignore_nulls=True).alias("icp_reasons"),
+            )
+            .collect()
         )
         return pa.Table.from_arrays(
             [table.column("id"), *out.to_arrow().columns], names=["id", *out.columns]
@@ -326,6 +330,15 @@ class IcpScorer:
                 names = ", ".join(f"{c.label} ({c.wants()})" for c in chosen)
                 return f"To reach tier {target} (>= {needed}): also match {names}."
         return f"Tier {target} (>= {needed}) is out of reach with these criteria."
+
+
+def _trim(text: pl.Expr, width: int = 40) -> pl.Expr:
+    return pl.when(text.str.len_chars() > width).then(text.str.slice(0, width - 1) + "…").otherwise(text)
+
+
+def _in_brackets(text: pl.Expr) -> pl.Expr:
+    """`` (value)``, or nothing when there is no value to show."""
+    return pl.format(" ({})", text).fill_null("")
 
 
 def _num(value: float) -> str:
