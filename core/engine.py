@@ -383,6 +383,8 @@ class Engine:
     def _close(self, run_id: int, figures: dict[str, Figures], status: str, error: str | None):
         for item in self.quarantined:
             figures[item.object_type].quarantined += 1
+            if item.stage == "read":  # read counts every record of the source, readable or not
+                figures[item.object_type].read += 1
         self.state.save_quarantine(run_id, self.quarantined)
         self.state.finish_run(run_id, status, {t: f.as_dict() for t, f in figures.items()}, error)
 
