@@ -75,7 +75,7 @@ class Secret:
 class EngineSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    batch_size: int = SettingField(50_000, gt=0, description="records per streamed batch")
+    batch_size: int = SettingField(100_000, gt=0, description="records per streamed batch")
     state: str = SettingField(".enrich/state.db", description="SQLite state store path")
     on_plugin_error: Literal["quarantine", "fail"] = "quarantine"
 

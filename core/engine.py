@@ -294,16 +294,17 @@ class Pipeline:
 
     def join_company(self, contacts: pl.DataFrame, index: CompanyIndex) -> pl.DataFrame:
         """Link contacts without a company by email domain, then join their company's fit."""
-        email_domain = pl.when(pl.col("company_id").is_null()).then(
-            pl.col("email").str.to_lowercase().str.extract(r"@([^@\s]+)$")
-        )
-        contacts = (
-            contacts.with_columns(email_domain.alias("_domain"))
-            .join(index.by_domain, left_on="_domain", right_on="domain", how="left", maintain_order="left")
-            .with_columns(pl.coalesce("company_id", "_linked").alias("company_id"))
-            .drop("_domain", "_linked")
-            .join(index.fit, left_on="company_id", right_on="id", how="left", maintain_order="left")
-        )
+        unlinked = contacts.get_column("company_id").is_null()
+        if unlinked.any():  # only those rows go through the domain lookup
+            rows = unlinked.arg_true()
+            linked = (
+                contacts[rows]
+                .select(pl.col("email").str.to_lowercase().str.extract(r"@([^@\s]+)$").alias("domain"))
+                .join(index.by_domain, on="domain", how="left", maintain_order="left")
+                .get_column("_linked")
+            )
+            contacts = contacts.with_columns(contacts.get_column("company_id").scatter(rows, linked))
+        contacts = contacts.join(index.fit, left_on="company_id", right_on="id", how="left", maintain_order="left")
         return contacts.with_columns(
             pl.col(FIT + company).alias(contact) for contact, company in self.inherited.items()
         )

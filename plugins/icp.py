@@ -1,5 +1,8 @@
 """ICP fit from weighted rules: ``icp_score`` 0-100, ``icp_tier`` A-D and ``icp_reasons``.
 
+Reasons stay short (points, criterion, the record's value); ``enrich explain`` adds what
+each criterion wanted and what would raise the tier.
+
 ``icp_score = round(100 x matched weight / total weight)``, halves rounding up. A criterion
 whose input is missing is not matched and is named as unknown, so "bad fit" and "we don't
 know" stay apart. A matching disqualifier forces tier D and says so; the score is still
@@ -256,8 +259,7 @@ class IcpScorer:
             weight, shown = _num(k.weight), pl.col(f"v{i}")
             parts.append(
                 pl.when(hit).then(pl.format(f"{weight}/{weight} {k.label}{{}}", _in_brackets(shown)))
-                .when(~hit).then(pl.format(f"0/{weight} {k.label} ({{}}wants {k.wants()})",
-                                           (shown + "; ").fill_null("")))
+                .when(~hit).then(pl.format(f"0/{weight} {k.label}{{}}", _in_brackets(shown)))
             )
         unknown = pl.concat_str(
             [pl.when(hit.is_null()).then(pl.lit(k.label)) for hit, k in zip(c, crit)],

@@ -81,11 +81,12 @@ def test_unknown_inputs_are_not_matched_and_named():
     )
 
 
-def test_not_matched_says_what_was_wanted():
-    settings = {"criteria": [crit("employees", 25, min=50, max=5000), crit("country", 5, **{"in": ["US"]})]}
-    result = score(settings, {"employees": 12, "country": "us"})[0]  # case-insensitive
-    assert result["icp_reasons"] == "0/25 employees (12; wants 50-5000); 5/5 country (us)"
-    assert result["icp_score"] == 17  # 5/30 = 16.67
+def test_reasons_are_short_points_criterion_and_value():
+    settings = {"criteria": [crit("employees", 25, min=50, max=5000), crit("country", 5, **{"in": ["US"]}),
+                             crit("technologies", 10, includes_any=["hubspot"])]}
+    result = score(settings, {"employees": 12, "country": "us", "technologies": ["aws"]})[0]  # case-insensitive
+    assert result["icp_reasons"] == "0/25 employees (12); 5/5 country (us); 0/10 technologies"
+    assert result["icp_score"] == 13  # 5/40 = 12.5, halves round up
 
 
 def test_disqualifier_forces_d_and_keeps_the_score():
