@@ -365,6 +365,8 @@ class Engine:
         with self.state.lock():
             pipeline = Pipeline(self.config, self._quarantine)
             schemas = {t: pipeline.declared_schema(t) for t in columns.OBJECT_TYPES}  # fail before writing
+            # A changed configuration (new ICP weights, say) rescores every record.
+            self._same_config = self.state.last_fingerprint(pipeline.connector_name) == self.config.fingerprint
             run_id = self.state.start_run(
                 pipeline.connector_name, self.config.fingerprint, self.dry_run
             )
@@ -402,7 +404,8 @@ class Engine:
         outputs = pipeline.outputs[object_type]
         held = {n for n in outputs if n in schema.names}
         since = None
-        if connector.incremental and not self.full:
+        if object_type == "contacts" and connector.incremental and not self.full and self._same_config:
+            # Companies are always read whole: every contact read needs its company's fit.
             since = self.state.watermark(pipeline.connector_name, object_type)
         enumerations = [
             n for s in pipeline.stages[object_type] if s.kind == "scorer"

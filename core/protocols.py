@@ -131,7 +131,9 @@ class Connector(Protocol):
     them); every batch ``read`` yields must match it, or the engine stops naming the
     connector. ``check`` verifies the source is reachable without reading it all and
     returns a line per thing checked. ``incremental`` says whether ``read`` honours
-    ``since`` (a watermark from the previous successful run).
+    ``since``: the newest ``updated_at`` the previous successful run wrote for, given for
+    contacts (companies are read whole, since every contact needs its company's fit) and
+    not after a configuration change or with ``--full``.
     """
 
     name: ClassVar[str]

@@ -169,6 +169,15 @@ class StateStore:
             out.append(item)
         return out
 
+    def last_fingerprint(self, connector: str) -> str | None:
+        """The configuration of the last successful (non-dry) run, to notice a change."""
+        row = self._db.execute(
+            "SELECT config_fingerprint FROM runs WHERE status='ok' AND dry_run=0 AND connector=?"
+            " ORDER BY id DESC LIMIT 1",
+            (connector,),
+        ).fetchone()
+        return row["config_fingerprint"] if row else None
+
     # -- watermarks -----------------------------------------------------------------
 
     def watermark(self, connector: str, object_type: str) -> datetime | None:

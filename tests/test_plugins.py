@@ -116,6 +116,42 @@ def test_hook_register_connectors(project, with_jsonl):
     assert third[0]["icp_tier"] == "C" and third[1] == {"object": "contacts", "id": "p2", "icp_tier": "C"}
 
 
+def test_incremental_connector_gets_the_contacts_watermark(project, with_jsonl):
+    """Companies are read whole, contacts since the last successful run; a config change reads all."""
+    write_jsonl(project.root / "data/companies.jsonl", [
+        {"id": "c1", "industry": "INTERNET", "employees": 200, "updated_at": "2026-01-01T00:00:00+00:00"},
+    ])
+    contacts = [
+        {"id": "p1", "company_id": "c1", "updated_at": "2026-01-01T00:00:00+00:00"},
+        {"id": "p2", "company_id": "c1", "updated_at": "2026-01-05T00:00:00+00:00"},
+    ]
+    write_jsonl(project.root / "data/contacts.jsonl", contacts)
+    project.write_config(head=JSONL_CONFIG, files="")
+
+    def sync() -> dict:
+        out = project.enrich("--json", "sync", env=with_jsonl, check=True).stdout
+        return json.loads(out.splitlines()[-1])["figures"]
+
+    first = sync()
+    assert (first["companies"]["read"], first["contacts"]["read"]) == (1, 2)
+    state = StateStore(project.root / ".enrich/state.db")
+    assert state.watermark("jsonl", "contacts").isoformat() == "2026-01-05T00:00:00+00:00"
+
+    write_jsonl(project.root / "data/contacts.jsonl", contacts + [
+        {"id": "p3", "company_id": "c1", "updated_at": "2026-02-01T00:00:00+00:00"},
+    ])
+    second = sync()
+    assert (second["companies"]["read"], second["contacts"]["read"]) == (1, 1)  # only p3
+    assert second["contacts"]["written"] == 1
+    assert state.watermark("jsonl", "contacts").isoformat() == "2026-02-01T00:00:00+00:00"
+
+    project.write_config(head=JSONL_CONFIG.replace('scorers = ["icp"]', 'scorers = ["icp"]  # edited'), files="")
+    third = sync()
+    assert third["contacts"]["read"] == 3  # a changed configuration reads everything again
+    assert project.enrich("--json", "sync", "--full", env=with_jsonl, check=True).returncode == 0
+    assert sync()["contacts"]["read"] == 0  # nothing new since the --full run
+
+
 def test_secrets_only_by_indirection_and_never_printed(project, with_jsonl):
     project.write_config(head=JSONL_CONFIG + 'token = "hunter2-inline"\n', files="")
     result = project.enrich("check", env=with_jsonl)

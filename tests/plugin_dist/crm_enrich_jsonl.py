@@ -1,9 +1,11 @@
-"""A write-only connector: records from JSON-lines files, labels appended to a log.
+"""A write-only, incremental connector: records from JSON-lines files, labels appended to a log.
 
-It cannot read labels back, so crm-enrich diffs against the hashes it wrote last time.
+It cannot read labels back, so crm-enrich diffs against the hashes it wrote last time;
+it honours ``since`` by skipping records whose ``updated_at`` is not newer.
 """
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -42,7 +44,7 @@ class Writer:
 class JsonlConnector:
     name = "jsonl"
     Settings = Settings
-    incremental = False
+    incremental = True
 
     def __init__(self, settings, context):
         self.source = context.resolve(settings.source)
@@ -58,7 +60,8 @@ class JsonlConnector:
 
     def read(self, object_type, *, outputs, batch_size, since=None):
         schema = self.schema(object_type, outputs)
-        table = pa.Table.from_pylist(self._rows(object_type), schema=schema)
+        rows = [r for r in self._rows(object_type) if since is None or r.get("updated_at", since) > since]
+        table = pa.Table.from_pylist(rows, schema=schema)
         yield from table.to_batches(max_chunksize=batch_size)
 
     def writer(self, object_type, fields):
@@ -66,7 +69,11 @@ class JsonlConnector:
 
     def _rows(self, object_type):
         path = self.source / f"{object_type}.jsonl"
-        return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        for row in rows:
+            if "updated_at" in row:
+                row["updated_at"] = datetime.fromisoformat(row["updated_at"])
+        return rows
 
 
 @crm_enrich.hookimpl
