@@ -389,7 +389,7 @@ class FilesConnector:
         if self.settings.output_dir is None:
             return None
         target = self._target(object_type)
-        empty = pl.DataFrame(schema={"id": pl.String, **{n: _polars(f.type) for n, f in outputs.items()}})
+        empty = pl.DataFrame(schema={"id": pl.String, **{n: columns.polars_type(f.type) for n, f in outputs.items()}})
         if not target.exists():
             return empty
         layout = self._layout(target, self._spec(object_type).format)
@@ -554,7 +554,7 @@ class _FileWriter:
                 pl.col(f"_held_{name}") if self.held is not None
                 else _parse_label(_column_or_null(raw, column), spec)
             )
-            new_value = pl.col(f"_new_{name}") if new is not None else pl.lit(None, _polars(spec.type))
+            new_value = pl.col(f"_new_{name}") if new is not None else pl.lit(None, columns.polars_type(spec.type))
             value = pl.when(hit).then(new_value).otherwise(current)
             if as_text:
                 value = _neutralise(_as_text(value, spec.type))
@@ -562,7 +562,7 @@ class _FileWriter:
                     # untouched rows keep their exact original text
                     value = pl.when(hit).then(value).otherwise(pl.col(column))
             else:
-                value = value.cast(_polars(spec.type))
+                value = value.cast(columns.polars_type(spec.type))
             values.append(value.alias(column))
         return df.with_columns(values)
 
@@ -639,7 +639,7 @@ def _column_or_null(raw: pl.DataFrame, column: str | None) -> pl.Expr:
 def _parse(expr: pl.Expr, stored: pl.DataType, target: pa.DataType, list_separator: str):
     """A column as the canonical type, and a mask of values that did not parse (or None)."""
     if stored != pl.String:
-        polars_target = _polars(target)
+        polars_target = columns.polars_type(target)
         if stored == polars_target:
             return expr, None
         converted = expr.cast(polars_target, strict=False)
@@ -697,10 +697,6 @@ def _describe(arrow_type: pa.DataType) -> str:
     if pa.types.is_timestamp(arrow_type):
         return "a date or timestamp"
     return str(arrow_type)
-
-
-def _polars(arrow_type: pa.DataType) -> pl.DataType:
-    return pl.from_arrow(pa.table({"x": pa.array([], type=arrow_type)})).schema["x"]
 
 
 def _fsync_dir(directory: Path) -> None:

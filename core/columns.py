@@ -7,6 +7,7 @@ so a plugin can always rely on the full set being present.
 
 from __future__ import annotations
 
+import polars as pl
 import pyarrow as pa
 
 TIMESTAMP = pa.timestamp("us", tz="UTC")
@@ -67,3 +68,8 @@ def text_blind(arrow_type: pa.DataType) -> pa.DataType:
     if pa.types.is_list(arrow_type) or pa.types.is_large_list(arrow_type) or pa.types.is_list_view(arrow_type):
         return pa.list_(text_blind(arrow_type.value_type))
     return arrow_type
+
+
+def polars_type(arrow_type: pa.DataType) -> pl.DataType:
+    """The polars dtype an Arrow type becomes (for typed nulls and casts)."""
+    return pl.from_arrow(pa.table({"x": pa.array([], type=arrow_type)})).schema["x"]

@@ -190,7 +190,7 @@ class Pipeline:
         df = df.rename({f: OLD + f for f in outputs if f in df.columns})
         canonical = columns.INPUTS[object_type]
         missing = [
-            pl.lit(None, dtype=_polars_type(f.type)).alias(f.name)
+            pl.lit(None, dtype=columns.polars_type(f.type)).alias(f.name)
             for f in canonical
             if f.name not in df.columns
         ]
@@ -234,7 +234,7 @@ class Pipeline:
                     Quarantined(object_type, message, record_id, stage.name, where)
                 )
                 return df.clear().with_columns(
-                    pl.lit(None, dtype=_polars_type(f.type)).alias(n)
+                    pl.lit(None, dtype=columns.polars_type(f.type)).alias(n)
                     for n, f in stage.outputs.items()
                 )
             half = df.height // 2
@@ -262,7 +262,7 @@ class Pipeline:
         if missing:
             raise TypeError(f"did not return its declared outputs {missing}")
         return [
-            pl.Series(name, result.column(name)).cast(_polars_type(spec.type))
+            pl.Series(name, result.column(name)).cast(columns.polars_type(spec.type))
             for name, spec in stage.outputs.items()
         ]
 
@@ -355,6 +355,7 @@ class Engine:
         self.plan_limit = plan_limit
         self.quarantined: list[Quarantined] = []
         self.plan: list[PlannedChange] = []
+        self._same_config = False  # set by run(): does the config match the last successful run's?
 
     def _quarantine(self, item: Quarantined) -> None:
         self.quarantined.append(item)
@@ -561,26 +562,23 @@ class Engine:
     def _record_plan(
         self, object_type: str, rows: pl.DataFrame, mask: pl.DataFrame, held: set[str]
     ) -> None:
-        """Keep the dry run's changes (all, or the first ``plan_limit``) as old -> new rows."""
-        for name in mask.columns:
-            room = None if self.plan_limit is None else self.plan_limit - len(self.plan)
-            if room is not None and room <= 0:
-                return
-            old = pl.col(OLD + name) if name in held else pl.lit(None)
-            picked = rows.filter(mask.get_column(name)).select(
-                "id", old.alias("old"), pl.col(name).alias("new")
-            )
-            if room is not None:
-                picked = picked.head(room)
-            self.plan += [PlannedChange(object_type, *row[:1], name, *row[1:]) for row in picked.iter_rows()]
+        """Keep the dry run's changes (all, or the first ``plan_limit``), record by record."""
+        room = None if self.plan_limit is None else self.plan_limit - len(self.plan)
+        if room is not None and room <= 0:
+            return
+        shown = rows if room is None else rows.head(room)  # at most one change per record needed
+        old = {n: (OLD + n if n in held else None) for n in mask.columns}
+        for record, flags in zip(shown.iter_rows(named=True), mask.head(shown.height).iter_rows()):
+            for name, changed in zip(mask.columns, flags):
+                if changed:
+                    before = record[old[name]] if old[name] else None
+                    self.plan.append(PlannedChange(object_type, record["id"], name, before, record[name]))
+                    if self.plan_limit is not None and len(self.plan) >= self.plan_limit:
+                        return
 
 
 def _budget(height: int) -> int:
     return max(10, int(height * MAX_FAILING_SHARE))
-
-
-def _polars_type(arrow_type: pa.DataType) -> pl.DataType:
-    return pl.from_arrow(pa.table({"x": pa.array([], type=arrow_type)})).schema["x"]
 
 
 def iter_matching(
