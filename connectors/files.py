@@ -537,7 +537,9 @@ class _FileWriter:
 
     def _labelled(self, raw: pl.DataFrame, new: pl.DataFrame | None, as_text: bool) -> pl.DataFrame:
         """One raw batch with its label columns set to the new (or held) values."""
-        df = raw.with_columns(pl.col(self.id_column).cast(pl.String).str.strip_chars().alias("_id"))
+        # joins run on the key and the label columns alone, then the labels are attached
+        keys = [self.id_column, *(c for c in self.label_columns.values() if c in raw.columns)]
+        df = raw.select(keys).with_columns(pl.col(self.id_column).cast(pl.String).str.strip_chars().alias("_id"))
         if new is not None:
             new = new.rename({n: f"_new_{n}" for n in self.fields}).with_columns(pl.lit(True).alias("_hit"))
             df = df.join(new, left_on="_id", right_on="id", how="left", maintain_order="left")
@@ -564,7 +566,7 @@ class _FileWriter:
             else:
                 value = value.cast(columns.polars_type(spec.type))
             values.append(value.alias(column))
-        return df.with_columns(values)
+        return raw.with_columns(df.select(values).get_columns())
 
     def _write_rows(self, df: pl.DataFrame, lines: pl.Series, rows: _CsvRows) -> None:
         """Write a batch, putting each malformed row back at its place between good rows."""

@@ -304,9 +304,13 @@ class Pipeline:
                 .get_column("_linked")
             )
             contacts = contacts.with_columns(contacts.get_column("company_id").scatter(rows, linked))
-        contacts = contacts.join(index.fit, left_on="company_id", right_on="id", how="left", maintain_order="left")
+        # join on the key alone and attach the result: the fit has one row per company id
+        fit = contacts.select("company_id").join(
+            index.fit, left_on="company_id", right_on="id", how="left", maintain_order="left"
+        )
         return contacts.with_columns(
-            pl.col(FIT + company).alias(contact) for contact, company in self.inherited.items()
+            *fit.drop("company_id").get_columns(),
+            *(fit.get_column(FIT + company).alias(contact) for contact, company in self.inherited.items()),
         )
 
 
@@ -544,12 +548,13 @@ class Engine:
                 changed_hashes = hashes.filter(stale)
                 written_hashes.extend(changed_hashes.iter_rows())
         mask = df.select(flags) if flags else pl.DataFrame({n: [] for n in outputs})
+        needed = ["id", *outputs, *(OLD + n for n in outputs if n in held)]  # not the whole record
         if flags:
             any_changed = mask.select(pl.any_horizontal(pl.all())).to_series()
-            rows = df.filter(any_changed)
+            rows = df.select(needed).filter(any_changed)
             mask = mask.filter(any_changed)
         else:
-            rows = df.clear()
+            rows = df.select(needed).clear()
         if self.dry_run:
             self._record_plan(object_type, rows, mask, held)
         native = pl.CompatLevel.newest()  # string_view: no copy on either side
