@@ -301,6 +301,7 @@ class FilesConnector:
         if writer is not None:  # it writes every column back out, so read them all
             wanted = set(layout.header)
             writer.held = held
+            writer.replay = lambda tracker: _rebatch(self._raw(layout, sorted(wanted), tracker), batch_size)
         rows = _CsvRows(report=malformed)
         for raw, lines in _rebatch(self._raw(layout, sorted(wanted), rows), batch_size):
             df = self._canonical(object_type, raw, lines, inputs, layout.path)
@@ -411,8 +412,11 @@ class _FileWriter:
     The engine calls ``write`` once per batch read, right after it, so the batch the
     reader stashed is the one the changes belong to: one pass over the file, memory
     bounded by the batch. Encoding and writing a batch happens on one background thread
-    while the engine scores the next (at most one write in flight, in order). A run that
-    changed nothing leaves the target untouched.
+    while the engine scores the next (at most one write in flight, in order).
+
+    Nothing is written until the first batch with a change; the unchanged batches before
+    it are then read again from the source and copied. A run that changes nothing writes
+    nothing at all.
     """
 
     def __init__(self, connector: FilesConnector, object_type: str, fields: dict[str, Field]):
@@ -428,9 +432,10 @@ class _FileWriter:
             c for c in self.label_columns.values() if c not in self.source.header
         ]
         self.held: pl.DataFrame | None = None  # output_dir mode: the previous copy's labels
+        self.replay = None  # set by read(): the source's raw batches again, from the start
+        self.clean_batches = 0  # batches passed before the first change, not yet written
         self.pending: deque[tuple[pl.DataFrame, pl.Series | None, _CsvRows]] = deque()
         self.rows: _CsvRows | None = None
-        self.changed = 0
         self.temp: Path | None = None
         self.out = None
         self.parquet: pq.ParquetWriter | None = None
@@ -444,14 +449,30 @@ class _FileWriter:
 
     def write(self, changes: ChangeSet) -> None:
         raw, lines, rows = self.pending.popleft()
-        self.changed += changes.num_records
+        if self.out is None and changes.num_records == 0:
+            self.clean_batches += 1
+            return
+        if self.out is None:
+            self._guarded(self._open)
+            self._guarded(self._copy_clean_batches, rows)
         new = pl.from_arrow(changes.table).unique("id", keep="last")
         self._guarded(self._write_batch, raw, lines, rows, new)
 
+    def _copy_clean_batches(self, rows: _CsvRows) -> None:
+        """Write the unchanged batches that came before the first change, read again."""
+        if not self.clean_batches:
+            return
+        again = _CsvRows()  # a second reader of the same file: it quarantines nothing
+        for done, (raw, lines) in enumerate(self.replay(again)):
+            if done == self.clean_batches:
+                break
+            self._write_batch(raw, lines, again, None)
+        self._settle()
+        rows.written_through = again.written_through
+
     def commit(self) -> None:
-        while self.pending:  # batches the engine did not hand back: written unchanged
-            raw, lines, rows = self.pending.popleft()
-            self._guarded(self._write_batch, raw, lines, rows, None)
+        if self.pending:
+            raise RuntimeError("the engine did not hand back every batch it read")
         self._guarded(self._settle)
         self.io.shutdown()
         if self.out is None:
@@ -498,8 +519,6 @@ class _FileWriter:
         self.out.write(text.getvalue().encode("utf-8"))
 
     def _write_batch(self, raw, lines, rows, new: pl.DataFrame | None) -> None:
-        if self.out is None:
-            self._open()
         as_text = self.parquet is None
         df = self._labelled(raw, new, as_text).select(self.header)
         self._settle()  # the previous batch is out (or its error is raised here)
@@ -527,12 +546,9 @@ class _FileWriter:
         os.fsync(self.out.fileno())
         self.out.close()
         self.out = None
-        if self.changed == 0:
-            self.temp.unlink()
-        else:
-            os.replace(self.temp, self.target)
-            _fsync_dir(self.target.parent)
-            self.on_commit()
+        os.replace(self.temp, self.target)
+        _fsync_dir(self.target.parent)
+        self.on_commit()
         self.temp = None
 
     def _labelled(self, raw: pl.DataFrame, new: pl.DataFrame | None, as_text: bool) -> pl.DataFrame:

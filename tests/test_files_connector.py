@@ -776,3 +776,57 @@ def test_missing_contacts_file_stops_the_run_before_companies_are_written(projec
         run(project)
 
     assert project.companies.read_bytes() == before
+
+
+# -- nothing is written until something changes --------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_a_change_in_a_late_batch_copies_the_earlier_batches_and_an_unchanged_run_writes_nothing(project, fmt):
+    """Batches before the first change are read again and copied, malformed rows included."""
+    rows = [[f"c{i}", f"Co {i}", f"co{i}.com", "INTERNET", "100", "", "US", ""] for i in range(9)]
+    rows[1][1] = "Multi\nline name"
+    if fmt == "csv":
+        text = "\r\n".join(",".join(f'"{v}"' if "\n" in v else v for v in r) for r in rows[:3])
+        text += "\r\nbroken,row,with,too,many,fields,here,and,more\r\n"  # malformed, in the first batch
+        text += "\r\n".join(",".join(r) for r in rows[3:]) + "\r\n"
+        project.companies.write_bytes((",".join(COMPANY_HEADER) + "\r\n" + text).encode())
+        path = project.companies
+    else:
+        path = project.root / "companies.parquet"
+        table = pa.Table.from_pylist([dict(zip(COMPANY_HEADER, r)) for r in rows])
+        pq.write_table(table.set_column(4, "employees", pa.array([int(r[4]) for r in rows])), path, row_group_size=3)
+        project.write_config(files='[plugins.files]\ncompanies = { path = "companies.parquet" }\ncontacts = { path = "contacts.csv" }\n')
+    assert figures(run(project, batch_size=2), "companies")[2] == 9
+
+    labelled = path.read_bytes()
+    before = path.stat()
+    assert figures(run(project, batch_size=2), "companies")[2:] == (0, 0)
+    after = path.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)  # not even rewritten
+
+    if fmt == "csv":
+        edited = labelled.replace(b"c7,Co 7,co7.com,INTERNET,100,", b"c7,Co 7,co7.com,RETAIL,100,")
+        assert edited != labelled
+        path.write_bytes(edited)
+    else:
+        t = pq.read_table(path)
+        industry = t.column("industry").to_pylist()
+        industry[7] = "RETAIL"
+        pq.write_table(t.set_column(t.schema.get_field_index("industry"), "industry", pa.array(industry)), path, row_group_size=3)
+        edited = None
+    result = run(project, batch_size=2)
+    assert figures(result, "companies")[2:] == (1, 1)  # c7 only, in the fourth batch
+    if fmt == "csv":
+        out = path.read_bytes()
+        # everything before c7's row is byte-identical, the malformed row and the quoted newline included
+        cut = edited.index(b"c7,")
+        assert out[:cut] == edited[:cut]
+        assert b"broken,row,with,too,many,fields,here,and,more\r\n" in out[:cut]
+        assert {r["id"]: r["icp_tier"] for r in read_csv(path)}["c7"] == "C"
+    else:
+        t = pq.read_table(path)
+        assert t.num_rows == 9
+        assert t.column("id").to_pylist() == [f"c{i}" for i in range(9)]
+        assert t.column("icp_tier").to_pylist() == ["A"] * 7 + ["C", "A"]
+        assert t.column("name").to_pylist()[1] == "Multi\nline name"
