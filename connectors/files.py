@@ -591,7 +591,7 @@ class _FileWriter:
         start = 0
         pending = sorted(b for b in rows.bad if b[0] > rows.written_through and b[0] <= int(lines[-1]))
         cuts = lines.search_sorted(pl.Series([line for line, _ in pending], dtype=pl.Int64)).to_list()
-        for (line, text), cut in zip(pending, cuts):
+        for (_line, text), cut in zip(pending, cuts):
             self._dump(df[start:cut])
             self.out.write((text + self.source.eol).encode("utf-8"))
             start = cut

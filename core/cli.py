@@ -190,14 +190,18 @@ def runs(obj: _Context, limit: int) -> None:
     if obj.json_logs:
         _emit(history)
         return
-    rows = []
-    for r in history:
-        f = r["figures"]
-        total = lambda key: sum(x.get(key, 0) for x in f.values()) if f else None  # noqa: E731
-        rows.append([r["id"], r["started_at"], r["status"] + (" (dry run)" if r["dry_run"] else ""),
-                     total("read"), total("changed"), total("written"), r["quarantined"],
-                     r["config_fingerprint"], r["error"] or ""])
+    rows = [
+        [r["id"], r["started_at"], r["status"] + (" (dry run)" if r["dry_run"] else ""),
+         _total(r["figures"], "read"), _total(r["figures"], "changed"), _total(r["figures"], "written"),
+         r["quarantined"], r["config_fingerprint"], r["error"] or ""]
+        for r in history
+    ]
     click.echo(table(rows, ["run", "started", "status", "read", "changed", "written", "quarantined", "config", "error"]))
+
+
+def _total(figures: dict, key: str) -> int | None:
+    """One figure summed over object types (None for a run that recorded none)."""
+    return sum(f.get(key, 0) for f in figures.values()) if figures else None
 
 
 @cli.command()

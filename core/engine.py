@@ -425,7 +425,11 @@ class Engine:
         writer = None if self.dry_run else connector.writer(object_type, outputs)
         fit_parts: list[pl.DataFrame] = []
         newest: datetime | None = None
-        written_hashes: list[tuple[str, str]] = []
+        written_hashes: list[pl.DataFrame] = []
+        prior_hashes = (
+            self.state.written_hashes(pipeline.connector_name, object_type)
+            if any(n not in held for n in outputs) else None
+        )
         count = getattr(connector, "count", None)
         self.reporter.start(object_type, count(object_type) if count else None)
         try:
@@ -440,7 +444,7 @@ class Engine:
                 df = pipeline.label(object_type, df, self.fail_fast)
                 if object_type == "companies":
                     fit_parts.append(pipeline.fit_table(df))
-                changes = self._diff(pipeline, object_type, df, held, written_hashes)
+                changes = self._diff(pipeline, object_type, df, held, prior_hashes, written_hashes)
                 figures.changed += changes.num_records
                 for name in changes.changed.column_names:
                     figures.fields[name] += pc.sum(changes.changed.column(name)).as_py() or 0
@@ -471,7 +475,8 @@ class Engine:
             figures.written = figures.changed - rejected
             if written_hashes:
                 self.state.save_written(
-                    pipeline.connector_name, object_type, written_hashes, run_id
+                    pipeline.connector_name, object_type,
+                    pl.concat(written_hashes).iter_rows(), run_id,
                 )
             if newest is not None and connector.incremental:
                 self.state.save_watermark(pipeline.connector_name, object_type, newest, run_id)
@@ -514,7 +519,8 @@ class Engine:
         object_type: str,
         df: pl.DataFrame,
         held: set[str],
-        written_hashes: list[tuple[str, str]],
+        prior_hashes: pl.DataFrame | None,
+        written_hashes: list[pl.DataFrame],
     ) -> ChangeSet:
         """Compare new labels with what the source holds, honouring each field's policy.
 
@@ -535,18 +541,14 @@ class Engine:
             flags.append(differs.alias(name))
         unheld = [n for n in outputs if n not in held]
         if unheld and df.height:
+            # polars' hash is stable within a version only: after an upgrade, one full rewrite
             hashes = df.select(
                 "id", (pl.lit(f"{pl.__version__}:") + pl.struct(unheld).hash(seed=0).cast(pl.String)).alias("_hash")
-            )
-            before = self.state.written_hashes(
-                pipeline.connector_name, object_type, hashes.get_column("id").to_list()
-            )
-            prior = pl.Series("_prior", [before.get(i) for i in hashes.get_column("id")], dtype=pl.String)
-            stale = hashes.get_column("_hash").ne_missing(prior)
+            ).join(prior_hashes, on="id", how="left", maintain_order="left")
+            stale = hashes.get_column("_hash").ne_missing(hashes.get_column("_prior"))
             flags += [pl.lit(stale).alias(n) for n in unheld]
             if not self.dry_run:
-                changed_hashes = hashes.filter(stale)
-                written_hashes.extend(changed_hashes.iter_rows())
+                written_hashes.append(hashes.filter(stale).select("id", "_hash"))
         mask = df.select(flags) if flags else pl.DataFrame({n: [] for n in outputs})
         needed = ["id", *outputs, *(OLD + n for n in outputs if n in held)]  # not the whole record
         if flags:

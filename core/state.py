@@ -22,6 +22,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+
 from .errors import LockedError
 from .protocols import Quarantined
 
@@ -199,20 +201,18 @@ class StateStore:
 
     # -- written hashes -------------------------------------------------------------
 
-    def written_hashes(self, connector: str, object_type: str, ids: list[str]) -> dict[str, str]:
-        """Hashes last written for these records (only for connectors without read-back)."""
-        out: dict[str, str] = {}
-        for start in range(0, len(ids), 900):  # SQLite's bound-parameter limit
-            chunk = ids[start : start + 900]
-            marks = ",".join("?" * len(chunk))
-            out.update(
-                self._db.execute(
-                    f"SELECT record_id, hash FROM written WHERE connector=? AND object_type=?"
-                    f" AND record_id IN ({marks})",
-                    (connector, object_type, *chunk),
-                ).fetchall()
-            )
-        return out
+    def written_hashes(self, connector: str, object_type: str) -> pl.DataFrame:
+        """``id, hash`` of what was last written, for connectors that cannot read labels back.
+
+        Loaded once per run and object type, then joined batch by batch.
+        """
+        rows = self._db.execute(
+            "SELECT record_id, hash FROM written WHERE connector=? AND object_type=?",
+            (connector, object_type),
+        ).fetchall()
+        return pl.DataFrame(
+            [tuple(r) for r in rows], schema={"id": pl.String, "_prior": pl.String}, orient="row"
+        )
 
     def save_written(
         self, connector: str, object_type: str, hashes: Iterable[tuple[str, str]], run_id: int
