@@ -455,7 +455,10 @@ class _FileWriter:
         if self.out is None:
             self._guarded(self._open)
             self._guarded(self._copy_clean_batches, rows)
-        new = pl.from_arrow(changes.table).unique("id", keep="last")
+        flags = pl.from_arrow(changes.changed)
+        new = pl.from_arrow(changes.table).with_columns(
+            flags.get_column(n).alias(f"_changed_{n}") for n in flags.columns
+        ).unique("id", keep="last")
         self._guarded(self._write_batch, raw, lines, rows, new)
 
     def _copy_clean_batches(self, rows: _CsvRows) -> None:
@@ -557,17 +560,16 @@ class _FileWriter:
         keys = [self.id_column, *(c for c in self.label_columns.values() if c in raw.columns)]
         df = raw.select(keys).with_columns(pl.col(self.id_column).cast(pl.String).str.strip_chars().alias("_id"))
         if new is not None:
-            new = new.rename({n: f"_new_{n}" for n in self.fields}).with_columns(pl.lit(True).alias("_hit"))
+            new = new.rename({n: f"_new_{n}" for n in self.fields})
             df = df.join(new, left_on="_id", right_on="id", how="left", maintain_order="left")
-        else:
-            df = df.with_columns(pl.lit(None, pl.Boolean).alias("_hit"))
         if self.held is not None:
             held = self.held.rename({n: f"_held_{n}" for n in self.fields})
             df = df.join(held, left_on="_id", right_on="id", how="left", maintain_order="left")
-        hit = pl.col("_hit").fill_null(False)
         values = []
         for name, column in self.label_columns.items():
             spec = self.fields[name]
+            # only the fields the engine marked changed: write policies live in that mask
+            hit = pl.col(f"_changed_{name}").fill_null(False) if new is not None else pl.lit(False)
             current = (
                 pl.col(f"_held_{name}") if self.held is not None
                 else _parse_label(_column_or_null(raw, column), spec)

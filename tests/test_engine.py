@@ -211,3 +211,17 @@ def test_explain_json(project):
     data = json.loads(project.enrich("--json", "explain", "c5", check=True).stdout)
     assert data["company"]["labels"]["icp_score"] == 70
     assert "To reach tier A (>= 80): also match size (50-5000)." in data["company"]["explanations"]["icp"][-1]
+
+
+def test_write_policy_fill_missing_keeps_what_a_person_entered_and_never_writes_nothing(project):
+    rows = read_csv(project.companies)
+    for row in rows:
+        row["employee_band"] = "typed by hand" if row["id"] == "c1" else ""
+    write_csv(project.companies, list(rows[0]), [list(r.values()) for r in rows])
+    project.write_config('[write.policy]\nemployee_band = "fill_missing"\nicp_reasons = "never"\n')
+    project.enrich("sync", check=True)
+    after = {r["id"]: r for r in read_csv(project.companies)}
+    assert after["c1"]["employee_band"] == "typed by hand"  # not overwritten
+    assert after["c2"]["employee_band"] == "2-10"  # a blank is filled
+    assert all(r.get("icp_reasons", "") == "" for r in after.values())  # never written
+    assert after["c1"]["icp_tier"] == "A"
