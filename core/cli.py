@@ -42,6 +42,9 @@ class _Context:
         return StateStore(config.directory / config.engine.state)
 
 
+_json_errors = [False]  # set from --json: main() then reports failures as a JSON line too
+
+
 def _emit(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, default=str))
 
@@ -57,6 +60,7 @@ def _emit(data: Any) -> None:
 def cli(ctx: click.Context, config_path: str, json_logs: bool) -> None:
     """Label CRM records with ICP fit and buyer persona, and write the labels back."""
     ctx.obj = _Context(config_path, json_logs)
+    _json_errors[0] = json_logs
 
 
 @cli.command()
@@ -318,6 +322,10 @@ def main() -> None:
         command.main(standalone_mode=False)
     except EnrichError as exc:
         click.echo(f"error: {exc}", err=True)
+        if _json_errors[0]:
+            problems = getattr(exc, "problems", None)
+            click.echo(json.dumps({"event": "error", "exit_code": exc.exit_code, "error": type(exc).__name__,
+                                   "message": str(exc), **({"problems": problems} if problems else {})}))
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
@@ -335,4 +343,7 @@ def main() -> None:
 
         click.echo(traceback.format_exc(), err=True)
         click.echo("error: internal error (a bug in crm-enrich or a plugin); the traceback is above", err=True)
+        if _json_errors[0]:
+            click.echo(json.dumps({"event": "error", "exit_code": EXIT_INTERNAL, "error": "InternalError",
+                                   "message": "internal error; the traceback is on stderr"}))
         sys.exit(EXIT_INTERNAL)

@@ -225,3 +225,13 @@ def test_write_policy_fill_missing_keeps_what_a_person_entered_and_never_writes_
     assert after["c2"]["employee_band"] == "2-10"  # a blank is filled
     assert all(r.get("icp_reasons", "") == "" for r in after.values())  # never written
     assert after["c1"]["icp_tier"] == "A"
+
+
+def test_json_mode_reports_failures_as_json_too(project):
+    project.config.write_text(project.config.read_text().replace('weight = 40', 'weight = -40'))
+    result = project.enrich("--json", "sync")
+    assert result.returncode == 2
+    error = json.loads(result.stdout.splitlines()[-1])
+    assert (error["event"], error["exit_code"], error["error"]) == ("error", 2, "ConfigError")
+    assert error["problems"] == ["plugins.icp.criteria[0].weight: Input should be greater than 0 (got -40)"]
+    assert "plugins.icp.criteria[0].weight" in result.stderr
