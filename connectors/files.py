@@ -42,7 +42,6 @@ from crm_enrich.protocols import ChangeSet, Field, PluginContext, Quarantined
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 PARQUET_SUFFIXES = (".parquet", ".pq")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 TIMESTAMP_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y-%m-%dT%H:%M:%S")
 BOM = b"\xef\xbb\xbf"
 READ_BLOCK = 4 << 20

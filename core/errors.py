@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 # Exit codes of the ``enrich`` command (documented in the README).
-EXIT_OK = 0
 EXIT_INTERNAL = 1
 EXIT_CONFIG = 2
 EXIT_SOURCE = 3
@@ -47,10 +46,6 @@ class SourceError(EnrichError):
     """
 
     exit_code = EXIT_SOURCE
-
-
-class RetriableError(SourceError):
-    """A transient failure (timeout, 429, 5xx) that a retry may clear."""
 
 
 class PluginError(EnrichError):

@@ -12,7 +12,7 @@ Tables passed between stages are :class:`pyarrow.Table` with the canonical colum
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
@@ -66,7 +66,6 @@ class PluginContext:
 
     config_dir: Path
     quarantine: Callable[[Quarantined], None]
-    log: Callable[..., None] = field(default=lambda event, **fields: None)
 
     def resolve(self, path: str | Path) -> Path:
         """A path from ``plugins.toml``, relative to the directory of that file."""
