@@ -106,6 +106,9 @@ def _summary(result: RunResult, config: Config) -> str:
             total = sum(counts.values()) or 1
             parts = [f"{value} {n:,} ({100 * n / total:.0f}%)" for value, n in sorted(counts.items())]
             lines.append(f"{name} ({object_type}): " + "  ".join(parts))
+    for object_type, f in figures.items():
+        for (rows, cols), counts in f.crosstabs.items():
+            lines += ["", _crosstab(rows, cols, counts, config)]
     if result.dry_run:
         lines.append("")
         for object_type, f in figures.items():
@@ -126,6 +129,27 @@ def _summary(result: RunResult, config: Config) -> str:
         for q in result.quarantined[:5]:
             lines.append("  " + _quarantine_line(vars(q)))
     return "\n".join(lines)
+
+
+def _crosstab(rows: str, cols: str, counts: dict, config: Config) -> str:
+    """Counts of one label by another (persona by tier), in the labels' declared order."""
+    options = {
+        name: spec.options
+        for selected in config.scorers
+        for name, spec in getattr(selected.cls, "outputs", {}).items()
+    }
+
+    def order(name: str, seen: set) -> list:
+        declared = list(options.get(name) or ())
+        return [v for v in declared if v in seen] + sorted(v for v in seen if v not in declared)
+
+    row_values = order(rows, {r for r, _ in counts})
+    col_values = order(cols, {c for _, c in counts})
+    body = [
+        [r, *(counts.get((r, c), 0) for c in col_values), sum(counts.get((r, c), 0) for c in col_values)]
+        for r in row_values
+    ]
+    return f"{rows} by {cols}:\n" + table(body, [rows, *col_values, "total"])
 
 
 def _short(value: Any, width: int = 60) -> str:

@@ -12,6 +12,7 @@ part-way is simply run again.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -73,6 +74,8 @@ class Figures:
     written: int = 0
     fields: Counter = field(default_factory=Counter)
     distributions: dict[str, Counter] = field(default_factory=dict)
+    # (label, inherited label) -> Counter of value pairs: persona by the account's tier
+    crosstabs: dict[tuple[str, str], Counter] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -82,6 +85,10 @@ class Figures:
             "written": self.written,
             "fields": dict(self.fields),
             "distributions": {k: dict(v) for k, v in self.distributions.items()},
+            "crosstabs": {
+                f"{rows} by {cols}": {f"{r} / {c}": n for (r, c), n in sorted(counts.items())}
+                for (rows, cols), counts in self.crosstabs.items()
+            },
         }
 
 
@@ -130,6 +137,7 @@ class Pipeline:
         self.stages: dict[str, list[Stage]] = {t: [] for t in columns.OBJECT_TYPES}
         self.inherited: dict[str, str] = {}
         self.outputs: dict[str, dict[str, Field]] = {t: {} for t in columns.OBJECT_TYPES}
+        self.rollups: list[Stage] = []  # contact scorers that roll up to their companies
         for kind, selected in (("enricher", config.enrichers), ("scorer", config.scorers)):
             for s in selected:
                 instance = s.cls(s.settings, context)
@@ -139,16 +147,25 @@ class Pipeline:
                 for contact_col, company_col in getattr(instance, "inherited", {}).items():
                     inherited = stage.outputs[company_col]
                     self.inherited[contact_col] = company_col
-                    self.outputs["contacts"][contact_col] = Field(
-                        inherited.type,
-                        f"{inherited.description} (of the contact's company)",
-                        inherited.options,
+                    self.outputs["contacts"][contact_col] = dataclasses.replace(
+                        inherited, description=f"{inherited.description} (of the contact's company)"
                     )
+                if getattr(instance, "company_outputs", None):
+                    self.rollups.append(stage)
+                    self.outputs["companies"].update(instance.company_outputs)
         for name, policy in config.write_policy.items():
             for fields in self.outputs.values():
                 if name in fields:
-                    old = fields[name]
-                    fields[name] = Field(old.type, old.description, old.options, policy)
+                    fields[name] = dataclasses.replace(fields[name], policy=policy)
+
+    @property
+    def fingerprint(self) -> str:
+        """The config's, with each plugin's ``version`` (a new vocabulary rescores all)."""
+        versions = [
+            f"{s.name}={s.instance.version}"
+            for stages in self.stages.values() for s in stages if getattr(s.instance, "version", None)
+        ]
+        return ";".join([self.config.fingerprint, *versions])
 
     # -- shape ----------------------------------------------------------------------
 
@@ -187,8 +204,14 @@ class Pipeline:
         if isinstance(df, pl.Series):  # a single-column batch
             df = df.to_frame()
         outputs = self.outputs[object_type]
-        df = df.rename({f: OLD + f for f in outputs if f in df.columns})
+        held = [f for f in outputs if f in df.columns]
+        df = df.rename({f: OLD + f for f in held})
         canonical = columns.INPUTS[object_type]
+        # An output that is also an input (a contact's country) is filled, not invented:
+        # the plugin sees what the source holds.
+        kept = [pl.col(OLD + f).alias(f) for f in held if f in canonical.names]
+        if kept:
+            df = df.with_columns(kept)
         missing = [
             pl.lit(None, dtype=columns.polars_type(f.type)).alias(f.name)
             for f in canonical
@@ -360,8 +383,11 @@ class Engine:
         self.quarantined: list[Quarantined] = []
         self.plan: list[PlannedChange] = []
         self._same_config = False  # set by run(): does the config match the last successful run's?
+        self._muted = False  # a second pass over the same records quarantines nothing again
 
     def _quarantine(self, item: Quarantined) -> None:
+        if self._muted:
+            return
         self.quarantined.append(item)
         self.reporter.event("quarantined", **{k: v for k, v in vars(item).items() if v is not None})
 
@@ -371,15 +397,25 @@ class Engine:
             pipeline = Pipeline(self.config, self._quarantine)
             schemas = {t: pipeline.declared_schema(t) for t in columns.OBJECT_TYPES}  # fail before writing
             # A changed configuration (new ICP weights, say) rescores every record.
-            self._same_config = self.state.last_fingerprint(pipeline.connector_name) == self.config.fingerprint
+            self._same_config = self.state.last_fingerprint(pipeline.connector_name) == pipeline.fingerprint
             run_id = self.state.start_run(
-                pipeline.connector_name, self.config.fingerprint, self.dry_run
+                pipeline.connector_name, pipeline.fingerprint, self.dry_run
             )
             self.reporter.event("run_started", run_id=run_id, dry_run=self.dry_run)
             figures = {t: Figures() for t in columns.OBJECT_TYPES}
             try:
-                fit = self._process(pipeline, "companies", schemas["companies"], figures["companies"], run_id, None)
-                self._process(pipeline, "contacts", schemas["contacts"], figures["contacts"], run_id, fit)
+                if pipeline.rollups:
+                    # Companies are written after the contacts are labelled, with their roll-ups:
+                    # a first pass labels them only for the fit their contacts need.
+                    self._muted = True
+                    fit = self._process(pipeline, "companies", schemas["companies"], Figures(), run_id, write=False)
+                    self._muted = False
+                    members = self._process(pipeline, "contacts", schemas["contacts"], figures["contacts"], run_id, fit=fit)
+                    rolled = self._roll_up(pipeline, fit, members)
+                    self._process(pipeline, "companies", schemas["companies"], figures["companies"], run_id, rolled=rolled)
+                else:
+                    fit = self._process(pipeline, "companies", schemas["companies"], figures["companies"], run_id)
+                    self._process(pipeline, "contacts", schemas["contacts"], figures["contacts"], run_id, fit=fit)
             except BaseException as exc:
                 self._close(run_id, figures, "failed", f"{type(exc).__name__}: {exc}")
                 raise
@@ -403,8 +439,16 @@ class Engine:
         schema: pa.Schema,
         figures: Figures,
         run_id: int,
-        fit: pl.DataFrame | None,
+        *,
+        fit: pl.DataFrame | None = None,
+        rolled: pl.DataFrame | None = None,
+        write: bool = True,
     ) -> pl.DataFrame:
+        """One pass over ``object_type``; returns the companies' fit, or the contacts' members.
+
+        ``write=False`` labels without diffing or writing (the companies' first pass when
+        a scorer rolls up); ``rolled`` holds the companies' roll-up columns by id.
+        """
         connector = pipeline.connector
         outputs = pipeline.outputs[object_type]
         held = {n for n in outputs if n in schema.names}
@@ -412,18 +456,23 @@ class Engine:
         if object_type == "contacts" and connector.incremental and not self.full and self._same_config:
             # Companies are always read whole: every contact read needs its company's fit.
             since = self.state.watermark(pipeline.connector_name, object_type)
-        enumerations = [
-            n for s in pipeline.stages[object_type] if s.kind == "scorer"
-            for n, f in s.outputs.items() if f.options
-        ]
+        scorers = [s for s in pipeline.stages[object_type] if s.kind == "scorer"]
+        enumerations = [n for s in scorers for n, f in s.outputs.items() if f.options]
         if object_type == "contacts":
-            enumerations += [n for n in pipeline.inherited if outputs[n].options]
+            inherited = [n for n in pipeline.inherited if outputs[n].options]
+            for stage in scorers:  # each contact scorer's main label by the account's: persona by tier
+                main = next((n for n, f in stage.outputs.items() if f.options), None)
+                for of in inherited if main else ():
+                    figures.crosstabs[(main, of)] = Counter()
+            enumerations += inherited
         for name in enumerations:
             figures.distributions[name] = Counter()
 
         index = pipeline.company_index(fit) if object_type == "contacts" else None
-        writer = None if self.dry_run else connector.writer(object_type, outputs)
+        writer = None if self.dry_run or not write else connector.writer(object_type, outputs)
         fit_parts: list[pl.DataFrame] = []
+        member_columns = [n for s in pipeline.rollups for n in s.outputs] if object_type == "contacts" else []
+        member_parts: list[pl.DataFrame] = []
         newest: datetime | None = None
         written_hashes: list[pl.DataFrame] = []
         prior_hashes = (
@@ -444,6 +493,13 @@ class Engine:
                 df = pipeline.label(object_type, df, self.fail_fast)
                 if object_type == "companies":
                     fit_parts.append(pipeline.fit_table(df))
+                if member_columns:
+                    member_parts.append(df.select("id", "company_id", *member_columns))
+                if rolled is not None:
+                    df = df.join(rolled, on="id", how="left", maintain_order="left")
+                if not write:
+                    self.reporter.advance(batch.num_rows)
+                    continue
                 changes = self._diff(pipeline, object_type, df, held, prior_hashes, written_hashes)
                 figures.changed += changes.num_records
                 for name in changes.changed.column_names:
@@ -452,6 +508,9 @@ class Engine:
                     figures.distributions[name].update(
                         dict(df.get_column(name).fill_null("(none)").value_counts().iter_rows())
                     )
+                for (rows, cols), counts in figures.crosstabs.items():
+                    pairs = df.group_by(rows, cols).len().with_columns(pl.col(rows, cols).fill_null("(none)"))
+                    counts.update({(r, c): n for r, c, n in pairs.iter_rows()})
                 if writer is not None:
                     writer.write(changes)  # once per batch read, in order, even if empty
                 if df.height and "updated_at" in df.columns:
@@ -468,6 +527,8 @@ class Engine:
         finally:
             self.reporter.finish()
 
+        if member_columns:  # saved before the watermark that would skip these contacts next time
+            members = self._members(pipeline, member_parts, member_columns, incremental=since is not None)
         if writer is not None:
             rejected = sum(
                 1 for q in self.quarantined if q.object_type == object_type and q.stage == "write"
@@ -485,6 +546,8 @@ class Engine:
                 k: v for k, v in figures.as_dict().items() if k in ("read", "changed", "written")
             }
         )
+        if member_columns:
+            return members
         if object_type != "companies":
             return pl.DataFrame()
         if not fit_parts:
@@ -501,6 +564,50 @@ class Engine:
                 )
             )
         return fit.unique("id", keep="first", maintain_order=True)
+
+    def _members(
+        self, pipeline: Pipeline, parts: list[pl.DataFrame], names: list[str], *, incremental: bool
+    ) -> pl.DataFrame:
+        """Every contact's company and roll-up labels: this run's, and for an incremental
+        read, the state store's for the contacts it did not read."""
+        outputs = pipeline.outputs["contacts"]
+        types = {n: columns.polars_type(outputs[n].type) for n in names}
+        schema = {"id": pl.String, "company_id": pl.String, **types}
+        read = pl.concat(parts, how="vertical_relaxed") if parts else pl.DataFrame(schema=schema)
+        read = read.select(pl.col(c).cast(t) for c, t in schema.items()).unique("id", keep="last")
+        if not pipeline.connector.incremental:
+            return read  # every contact was read
+        if not self.dry_run:
+            self.state.save_members(pipeline.connector_name, read, replace=not incremental)
+        if not incremental:
+            return read
+        kept = self.state.members(pipeline.connector_name, types).join(read, on="id", how="anti")
+        return pl.concat([kept, read], how="vertical_relaxed")
+
+    def _roll_up(self, pipeline: Pipeline, fit: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
+        """Each roll-up scorer's company columns, one row per company of ``fit``."""
+        rolled = fit.select("id")
+        everyone = rolled.join(members.drop("id"), left_on="id", right_on="company_id", how="left")
+        for stage in pipeline.rollups:
+            names = list(stage.instance.company_outputs)
+            given = everyone.select(pl.col("id").alias("company_id"), *stage.outputs)
+            try:
+                result = pl.from_arrow(stage.instance.roll_up(given.to_arrow()))
+                missing = [n for n in ["id", *names] if n not in result.columns]
+                if missing:
+                    raise TypeError(f"did not return the columns {missing}")
+                if result.get_column("id").is_duplicated().any():
+                    raise TypeError("returned more than one row for a company")
+            except (ConfigError, PluginError):
+                raise
+            except Exception as exc:
+                raise PluginError(stage.name, "roll up to companies", f"{type(exc).__name__}: {exc}") from exc
+            typed = [
+                pl.col(n).cast(columns.polars_type(f.type))
+                for n, f in stage.instance.company_outputs.items()
+            ]
+            rolled = rolled.join(result.select("id", *typed), on="id", how="left", maintain_order="left")
+        return rolled
 
     def _without_ids(self, object_type: str, df: pl.DataFrame) -> pl.DataFrame:
         blank = df.get_column("id").str.strip_chars().fill_null("") == ""

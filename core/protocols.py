@@ -35,7 +35,8 @@ class Field:
     """An output column a plugin produces, as the connector will write it.
 
     ``options`` lists the values of an enumeration (so a CRM can create the property
-    with its choices); ``policy`` says whether the engine may overwrite a value the
+    with its choices), and ``multiple`` says a value holds several of them separated by
+    ``;`` (a multi-select); ``policy`` says whether the engine may overwrite a value the
     source already holds (labels: ``overwrite``; enriched facts: ``fill_missing``).
     """
 
@@ -43,6 +44,7 @@ class Field:
     description: str
     options: tuple[str, ...] | None = None
     policy: WritePolicy = "overwrite"
+    multiple: bool = False
 
 
 @dataclass
@@ -178,6 +180,13 @@ class Scorer(Protocol):
     A company scorer may name outputs that contacts inherit from their company in
     ``inherited`` (contact column -> company column), such as ``icp_tier``.
     ``explain(record)`` returns human lines for ``enrich explain``.
+
+    A contact scorer may also roll its labels up to the companies (a buying committee):
+    it declares ``company_outputs`` and implements ``roll_up(members)``, which the engine
+    calls once per run, after every contact is labelled, with a table of ``company_id``
+    and the scorer's ``outputs`` for every contact of the source (a company with no
+    contacts has one row of nulls); it returns one row per company: ``id`` and every
+    column of ``company_outputs``.
     """
 
     name: ClassVar[str]

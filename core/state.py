@@ -1,7 +1,9 @@
 """The state store: what persists between runs, in one embedded SQLite file.
 
 Runs and their figures, watermarks, per-record hashes of written values (for connectors
-that cannot read their labels back), and quarantined records with their reasons. The
+that cannot read their labels back), each contact's company and roll-up labels (so an
+incremental run can roll up contacts it did not read), and quarantined records with
+their reasons. The
 engine owns it: connectors never see it, and it saves a watermark only after the write
 it covers has succeeded.
 
@@ -56,6 +58,13 @@ CREATE TABLE IF NOT EXISTS written (
     hash TEXT NOT NULL,
     run_id INTEGER NOT NULL,
     PRIMARY KEY (connector, object_type, record_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS members (   -- each contact's company and roll-up labels (JSON)
+    connector TEXT NOT NULL,
+    contact_id TEXT NOT NULL,
+    company_id TEXT,
+    labels TEXT NOT NULL,
+    PRIMARY KEY (connector, contact_id)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS quarantine (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -223,6 +232,34 @@ class StateStore:
                 " ON CONFLICT (connector, object_type, record_id)"
                 " DO UPDATE SET hash=excluded.hash, run_id=excluded.run_id",
                 ((connector, object_type, rid, h, run_id) for rid, h in hashes),
+            )
+
+    # -- members: contacts by company, for roll-ups -----------------------------------
+
+    def members(self, connector: str, types: dict[str, pl.DataType]) -> pl.DataFrame:
+        """``id, company_id`` and the roll-up labels (``types``) of every contact known."""
+        rows = self._db.execute(
+            "SELECT contact_id, company_id, labels FROM members WHERE connector=?", (connector,)
+        ).fetchall()
+        raw = pl.DataFrame(
+            [tuple(r) for r in rows],
+            schema={"id": pl.String, "company_id": pl.String, "labels": pl.String}, orient="row",
+        )
+        return raw.select(
+            "id", "company_id", pl.col("labels").str.json_decode(pl.Struct(types)).struct.unnest()
+        )
+
+    def save_members(self, connector: str, members: pl.DataFrame, *, replace: bool) -> None:
+        """Upsert contacts read this run; ``replace`` (a full read) forgets the others."""
+        labels = [c for c in members.columns if c not in ("id", "company_id")]
+        rows = members.select("id", "company_id", pl.struct(labels).struct.json_encode().alias("labels"))
+        with self._transaction() as db:
+            if replace:
+                db.execute("DELETE FROM members WHERE connector=?", (connector,))
+            db.executemany(
+                "INSERT INTO members VALUES (?, ?, ?, ?) ON CONFLICT (connector, contact_id)"
+                " DO UPDATE SET company_id=excluded.company_id, labels=excluded.labels",
+                ((connector, *row) for row in rows.iter_rows()),
             )
 
     # -- quarantine -----------------------------------------------------------------
