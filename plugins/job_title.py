@@ -1,0 +1,392 @@
+"""``job_title``: a contact's seniority and department from the free-text job title.
+
+The labelling guide, and how the parser applies it, is docs/titles.md. In short: titles
+are normalised (case, accents, dotted abbreviations, German compounds), one regular
+expression built from the whole vocabulary finds every known phrase of every title in one
+pass (longest phrase first, whole words only), and the labels are decided per title on
+columns: the most senior phrase gives the seniority, the highest-ranked department phrase
+the department. Every distinct title is classified once per run and joined back.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterable, Mapping
+from importlib.resources import files
+from pathlib import Path
+from typing import Literal
+
+import click
+import polars as pl
+import pyarrow as pa
+from pydantic import BaseModel, ConfigDict
+from pydantic import Field as SettingField
+
+import crm_enrich
+from crm_enrich.errors import ConfigError
+from crm_enrich.protocols import Field
+
+# Most senior first (DESIGN.md).
+SENIORITIES = (
+    "owner", "founder", "c_suite", "partner", "vp", "head",
+    "director", "manager", "senior", "entry", "intern",
+)
+DEPARTMENTS = (
+    "executive", "engineering", "information_technology", "data", "product", "design",
+    "marketing", "sales", "customer_success", "operations", "finance", "human_resources",
+    "legal", "procurement", "education", "health", "other",
+)
+# Which department wins when a title names several: a role noun that fixes the function
+# (recruiter), then a function (sales), then general management (CEO, founder).
+KINDS = {"role": 3, "function": 2, "general": 1}
+# A rank word beats a role without one: "entry" is what a bare role noun implies, so it
+# decides only when nothing else does ("Software Engineer Intern" is an intern).
+_DECIDING_ORDER = (*SENIORITIES[:-2], "intern", "entry")
+RANK = {s: len(_DECIDING_ORDER) - i for i, s in enumerate(_DECIDING_ORDER)}
+
+VOCABULARY = files("crm_enrich.plugins") / "data" / "titles.tsv"
+
+Seniority = Literal[SENIORITIES]  # type: ignore[valid-type]
+Department = Literal[DEPARTMENTS]  # type: ignore[valid-type]
+
+# German compounds put the role last (Vertriebsleiter): split before these head words.
+_COMPOUND_HEADS = (
+    "leiter leiterin leitung entwickler entwicklerin berater beraterin manager managerin "
+    "referent referentin mitarbeiter mitarbeiterin assistent assistentin assistenz "
+    "buchhalter buchhalterin ingenieur ingenieurin architekt architektin direktor "
+    "direktorin chef chefin koordinator koordinatorin spezialist spezialistin "
+    "sachbearbeiter sachbearbeiterin administrator administratorin kaufmann kauffrau "
+    "fuhrer fuhrerin controller analyst analystin designer designerin einkaufer "
+    "einkauferin verkaufer verkauferin praktikant praktikantin student studentin "
+    "techniker technikerin informatiker informatikerin vertrieb marketing support service "
+    "entwicklung"
+).split()
+_B = "(?-u:\\b)"  # ASCII word boundary: text is ASCII once normalised, and it keeps the DFA fast
+# "Assistante du PDG", "Assistenz der Geschäftsführung": the boss named is someone else.
+_ASSISTANTS = (
+    "assistant|assistante|assistent|assistentin|assistenz|asistente|assistente|secretary|"
+    "secretaire|secretaria|sekretarin"
+)
+_BOSSES = (
+    "pdg|ceo|dg|md|president|presidente|presidencia|presidence|direction|direccion|diretoria|"
+    "directeur|directrice|director|directora|diretor|diretora|gerencia|gerente|"
+    "geschaftsfuhrung|geschafts leitung|geschaeftsfuehrung|vorstand|vorstands|founder|fondateur"
+)
+
+
+def normalise(titles: pl.Expr) -> pl.Expr:
+    """The comparable form of a title (and of a vocabulary phrase): ASCII words, one space."""
+    heads = "|".join(sorted(_COMPOUND_HEADS, key=len, reverse=True))
+    return (
+        titles.str.to_lowercase()
+        .str.replace_all("ß", "ss", literal=True)
+        .str.replace_all("œ", "oe", literal=True)
+        .str.replace_all("æ", "ae", literal=True)
+        .str.normalize("NFKD")
+        .str.replace_all(r"\p{Mn}+", "")
+        .str.replace_all(rf"{_B}([a-z])\.([a-z])\.(?:([a-z])\.?)?", "${1}${2}${3}")  # V.P., C.E.O.
+        .str.replace_all(r"go[^a-z0-9]+to[^a-z0-9]+market", "gtm")
+        .str.replace_all(r"[^a-z0-9]+", " ")
+        # "Assistant to the CEO", "Assistante du PDG": the CEO is someone else
+        .str.replace(rf"{_B}to{_B}.*$", "")
+        .str.replace(
+            rf"{_B}({_ASSISTANTS}) (?:du|de la|de|des|der|del|da|do|of)(?: la| le| l| the)? (?:{_BOSSES}){_B}.*$",
+            "${1}",
+        )
+        .str.replace_all(rf"([a-z]{{3,}})({heads}){_B}", "${1} ${2}")
+        .str.strip_chars()
+    )
+
+
+class Phrase(BaseModel):
+    """One vocabulary entry from ``plugins.toml``; an empty table removes the phrase."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    seniority: Seniority | None = None
+    department: Department | None = None
+    kind: Literal["role", "function", "general"] = SettingField(
+        "function", description="how strongly the phrase's department wins over others"
+    )
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    phrases: dict[str, Phrase] = SettingField(
+        default_factory=dict,
+        description="phrases added to the shipped vocabulary, or replacing its entries",
+    )
+
+
+class TitleParser:
+    """The vocabulary compiled into one pattern, and the per-title decision on columns."""
+
+    def __init__(self, overrides: Mapping[str, Phrase] | None = None, path: Path | None = None):
+        self.version, shipped = read_vocabulary(path)
+        added = pl.DataFrame(
+            [
+                {"phrase": p, "seniority": e.seniority, "department": e.department,
+                 "kind": e.kind if e.department else None, "removed": e.seniority is None and e.department is None}
+                for p, e in (overrides or {}).items()
+            ],
+            schema={"phrase": pl.String, "seniority": pl.String, "department": pl.String,
+                    "kind": pl.String, "removed": pl.Boolean},
+        )
+        vocabulary = pl.concat(
+            [_with_transliterations(shipped.with_columns(removed=pl.lit(False))), _with_transliterations(added)],
+            how="vertical_relaxed",
+        ).with_columns(pl.col("phrase").alias("shown"), normalise(pl.col("phrase")).alias("phrase"))
+        # the last entry of a phrase wins: users' overrides come after the shipped file
+        vocabulary = vocabulary.unique("phrase", keep="last", maintain_order=True)
+        self.vocabulary = (
+            vocabulary.filter(~pl.col("removed") & (pl.col("phrase") != ""))
+            .drop("removed")
+            .with_columns(
+                rank=pl.col("seniority").replace_strict(RANK, default=None, return_dtype=pl.Int8),
+                priority=pl.col("kind").replace_strict(KINDS, default=0, return_dtype=pl.Int8),
+            )
+        )
+        phrases = sorted(self.vocabulary.get_column("phrase").to_list(), key=len, reverse=True)
+        self.pattern = f"{_B}(?:{'|'.join(re.escape(p) for p in phrases)}){_B}"
+
+    def classify(self, titles: pl.Series) -> pl.DataFrame:
+        """One row per distinct title: ``job_title, seniority, department, title_reasons``."""
+        distinct = titles.drop_nulls().unique().to_frame("job_title")
+        keyed = distinct.with_columns(normalise(pl.col("job_title")).alias("_key"))
+        keys = keyed.select(pl.col("_key").unique())
+        found = (
+            keys.with_columns(pl.col("_key").str.extract_all(self.pattern).alias("phrase"))
+            .explode("phrase")
+            .with_columns(position=pl.int_range(pl.len()).over("_key"))
+            .join(self.vocabulary, on="phrase", how="inner")
+        )
+        decided = self._decide(found)
+        return (
+            keyed.join(decided, on="_key", how="left")
+            .select(
+                "job_title",
+                "seniority",
+                pl.when(pl.col("seniority").is_not_null())
+                .then(pl.col("department").fill_null("other"))
+                .alias("department"),
+                pl.col("title_reasons").fill_null(
+                    pl.when(pl.col("_key") == "").then(pl.lit("empty title")).otherwise(pl.lit("no known words"))
+                ),
+            )
+        )
+
+    @staticmethod
+    def _decide(found: pl.DataFrame) -> pl.DataFrame:
+        ranked = found.with_columns(
+            # department: strongest kind first, then the first one named
+            _dept_order=pl.when(pl.col("department").is_null())
+            .then(None)
+            .otherwise(-pl.col("priority").cast(pl.Int32) * 1000 + pl.col("position")),
+        )
+        per_title = ranked.group_by("_key").agg(
+            # seniority: the most senior phrase; of equals, the one that also fixes a department
+            pl.col("seniority").sort_by(["rank", "priority"], descending=True, nulls_last=True).first(),
+            pl.col("shown").sort_by(["rank", "priority"], descending=True, nulls_last=True).first().alias("_by"),
+            pl.col("department").sort_by("_dept_order", nulls_last=True).first(),
+            pl.col("shown").sort_by("_dept_order", nulls_last=True).first().alias("_dept_by"),
+        )
+        # the other ranks a multi-role title names, most senior first
+        also = (
+            ranked.filter(pl.col("rank") > RANK["entry"])
+            .join(per_title.select("_key", pl.col("seniority").alias("_chosen")), on="_key")
+            .filter(pl.col("seniority") != pl.col("_chosen"))
+            .sort("rank", descending=True, maintain_order=True)
+            .group_by("_key", maintain_order=True)
+            .agg(pl.format("{} '{}'", "seniority", "shown").unique(maintain_order=True).str.join("; ").alias("_also"))
+        )
+        seniority_reason = pl.when(pl.col("_by").is_null()).then(
+            pl.lit("seniority entry (no rank word)")
+        ).otherwise(pl.format("seniority {} '{}'", "seniority", "_by"))
+        department_reason = pl.when(pl.col("department").is_null()).then(
+            pl.lit("department other (no function word)")
+        ).otherwise(pl.format("department {} '{}'", "department", "_dept_by"))
+        return (
+            per_title.join(also, on="_key", how="left")
+            .with_columns(pl.col("seniority").fill_null("entry"))
+            .select(
+                "_key",
+                "seniority",
+                "department",
+                pl.concat_str(
+                    seniority_reason,
+                    pl.when(pl.col("_also").is_not_null()).then(pl.format(" (also {})", "_also")),
+                    pl.lit("; "),
+                    department_reason,
+                    ignore_nulls=True,
+                ).alias("title_reasons"),
+            )
+        )
+
+
+def _with_transliterations(vocabulary: pl.DataFrame) -> pl.DataFrame:
+    """German is also typed without umlauts: Geschaeftsfuehrer as well as Geschaftsfuhrer."""
+    umlauts = pl.col("phrase").str.replace_all("ä", "ae").str.replace_all("ö", "oe").str.replace_all("ü", "ue")
+    transliterated = vocabulary.filter(pl.col("phrase").str.contains("[äöü]")).with_columns(umlauts)
+    return pl.concat([transliterated, vocabulary])
+
+
+def read_vocabulary(path: Path | None = None) -> tuple[str, pl.DataFrame]:
+    """The shipped vocabulary (or ``path``) and its version, checked line by line."""
+    source = path or VOCABULARY
+    text = source.read_text(encoding="utf-8")
+    version, rows, problems = "unversioned", [], []
+    header_seen = False
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.startswith("# version:"):
+            version = line.split(":", 1)[1].strip()
+        if not line.strip() or line.startswith("#"):
+            continue
+        cells = (line.split("\t") + ["", "", ""])[:4]
+        if not header_seen:
+            header_seen = True
+            continue
+        phrase, seniority, department, kind = (c.strip() for c in cells)
+        where = f"{source}:{number}"
+        if seniority and seniority not in SENIORITIES:
+            problems.append(f"{where}: unknown seniority {seniority!r}")
+        if department and department not in DEPARTMENTS:
+            problems.append(f"{where}: unknown department {department!r}")
+        if department and kind not in KINDS:
+            problems.append(f"{where}: kind must be one of {', '.join(KINDS)} (got {kind!r})")
+        rows.append((phrase, seniority or None, department or None, kind or None))
+    if problems:
+        raise ConfigError(problems, source=str(source))
+    table = pl.DataFrame(
+        rows, schema={"phrase": pl.String, "seniority": pl.String, "department": pl.String, "kind": pl.String},
+        orient="row",
+    )
+    return version, table
+
+
+class JobTitle:
+    """Labels contacts with ``seniority``, ``department`` and the words that decided them."""
+
+    name = "job_title"
+    object_type = "contacts"
+    Settings = Settings
+    outputs = {
+        "seniority": Field(pa.string(), "Seniority from the job title", options=SENIORITIES),
+        "department": Field(pa.string(), "Department from the job title", options=DEPARTMENTS),
+        "title_reasons": Field(pa.string(), "Which words of the job title decided seniority and department"),
+    }
+
+    def __init__(self, settings: Settings, context):
+        self.parser = TitleParser(settings.phrases)
+        self.version = self.parser.version
+        # every title classified so far in this run: later batches only join
+        self.known = pl.DataFrame(
+            schema={"job_title": pl.String, "seniority": pl.String, "department": pl.String,
+                    "title_reasons": pl.String}
+        )
+
+    def enrich(self, table: pa.Table) -> pa.Table:
+        titles = pl.from_arrow(table.select(["job_title"])).with_columns(
+            pl.col("job_title").cast(pl.String)
+        )
+        new = titles.join(self.known, on="job_title", how="anti").get_column("job_title")
+        if new.drop_nulls().len():
+            self.known = pl.concat([self.known, self.parser.classify(new)])
+        labels = titles.join(self.known, on="job_title", how="left", maintain_order="left")
+        for name in self.outputs:
+            table = table.append_column(name, labels.get_column(name).to_arrow().cast(pa.string()))
+        return table
+
+
+@crm_enrich.hookimpl
+def register_enrichers(register):
+    register(JobTitle)
+
+
+@crm_enrich.hookimpl
+def register_commands(cli):
+    cli.add_command(titles)
+
+
+@click.command()
+@click.argument("title", nargs=-1)
+@click.option(
+    "--evaluate", "labelled", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="TSV with title, seniority, department (and optional language, split) columns: "
+    "print accuracy per label and language, and the misses.",
+)
+@click.option("--misses", type=click.IntRange(min=0), default=50, show_default=True,
+              help="Misses listed by --evaluate.")
+@click.pass_obj
+def titles(obj, title: tuple[str, ...], labelled: Path | None, misses: int) -> None:
+    """Classify job titles (arguments, or one per line on stdin) and print TSV.
+
+    Uses the [plugins.job_title] settings of plugins.toml when there is one, so your
+    own phrases apply.
+    """
+    parser = TitleParser(_configured_phrases(obj))
+    if labelled is not None:
+        click.echo(evaluate(parser, labelled, misses))
+        return
+    given = list(title) or [line.rstrip("\r\n") for line in sys.stdin]
+    if not given:
+        raise click.UsageError("give titles as arguments or one per line on stdin")
+    column = pl.Series("job_title", given, dtype=pl.String)
+    labels = column.to_frame().join(parser.classify(column), on="job_title", how="left", maintain_order="left")
+    click.echo("title\tseniority\tdepartment\treasons")
+    for row in labels.iter_rows():
+        click.echo("\t".join("" if v is None else str(v).replace("\t", " ") for v in row))
+
+
+def _configured_phrases(obj) -> Mapping[str, Phrase]:
+    """The user's phrases when a plugins.toml is there; the shipped vocabulary otherwise."""
+    if obj is None or not Path(obj.config_path).exists():
+        return {}
+    config = obj.config()
+    for selected in config.enrichers:
+        if selected.name == JobTitle.name:
+            return selected.settings.phrases
+    return {}
+
+
+def evaluate(parser: TitleParser, path: Path, show: int) -> str:
+    """Accuracy of the parser on a labelled TSV, per label, per language and per split."""
+    gold = pl.read_csv(path, separator="\t", infer_schema=False, quote_char=None)
+    missing = {"title", "seniority", "department"} - set(gold.columns)
+    if missing:
+        raise click.UsageError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
+    for optional in ("language", "split"):
+        if optional not in gold.columns:
+            gold = gold.with_columns(pl.lit("all").alias(optional))
+    gold = gold.with_columns(pl.col("seniority", "department").replace("", None))
+    predicted = parser.classify(gold.get_column("title")).rename(
+        {"job_title": "title", "seniority": "got_seniority", "department": "got_department"}
+    )
+    scored = gold.join(predicted, on="title", how="left", maintain_order="left").with_columns(
+        seniority_ok=pl.col("seniority").eq_missing(pl.col("got_seniority")),
+        department_ok=pl.col("department").eq_missing(pl.col("got_department")),
+    )
+    lines = [f"vocabulary {parser.version}; {scored.height} labelled titles in {path}", ""]
+    groups: list[tuple[str, Iterable[str] | None]] = [("all", None), ("split", None), ("language", None)]
+    lines.append(f"{'':<16}{'titles':>8}{'seniority':>11}{'department':>12}")
+    for label, _ in groups:
+        if label == "all":
+            parts = [("all", scored)]
+        else:
+            parts = [(f"{label} {k[0]}", g) for k, g in scored.group_by(label, maintain_order=True)]
+            parts.sort()
+        for name, part in parts:
+            lines.append(
+                f"{name:<16}{part.height:>8}{part['seniority_ok'].mean():>11.1%}"
+                f"{part['department_ok'].mean():>12.1%}"
+            )
+    wrong = scored.filter(~pl.col("seniority_ok") | ~pl.col("department_ok"))
+    if show and wrong.height:
+        lines += ["", f"misses ({min(show, wrong.height)} of {wrong.height}): title, language, expected -> got, reasons"]
+        for row in wrong.head(show).iter_rows(named=True):
+            lines.append(
+                f"  {row['title']!r} [{row['language']}] {row['seniority']}/{row['department']} -> "
+                f"{row['got_seniority']}/{row['got_department']}  ({row['title_reasons']})"
+            )
+    return "\n".join(lines)
