@@ -8,6 +8,7 @@ install one and widen the list themselves.
 from __future__ import annotations
 
 import csv
+import json
 import os
 import subprocess
 import sys
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-BUILTINS = "files,icp,employee_band"
+BUILTINS = "files,icp,employee_band,job_title,email_type,contact_country,persona"
 os.environ["CRM_ENRICH_PLUGINS"] = BUILTINS
 
 COMPANY_HEADER = ["id", "name", "domain", "industry", "employees", "annual_revenue", "country", "technologies"]
@@ -136,3 +137,39 @@ def project(tmp_path: Path) -> Project:
     write_csv(p.contacts, CONTACT_HEADER, CONTACTS)
     p.write_config()
     return p
+
+
+# -- a third-party plugin: tests/plugin_dist, an incremental connector without read-back --
+
+PLUGIN_DIST = Path(__file__).parent / "plugin_dist"
+
+JSONL_CONFIG = """
+connector = "jsonl"
+scorers = ["icp"]
+
+[plugins.jsonl]
+source = "data"
+log = "written.jsonl"
+"""
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory) -> Path:
+    """The example plugin distribution, really built and installed into its own folder."""
+    target = tmp_path_factory.mktemp("site-packages")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+         "--no-index", "--target", str(target), str(PLUGIN_DIST)],
+        check=True, capture_output=True,
+    )
+    return target
+
+
+@pytest.fixture
+def with_jsonl(site):
+    return {"PYTHONPATH": str(site), "CRM_ENRICH_PLUGINS": BUILTINS + ",jsonl"}
+
+
+def write_jsonl(path: Path, rows: list[dict]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))

@@ -55,9 +55,9 @@ def test_every_problem_is_reported_at_once_with_its_key_path(tmp_path):
         "write.policy.icp_tier: Input should be 'overwrite', 'fill_missing' or 'never' (got 'sometimes')",
         "enricher: unknown key (did you mean 'enrichers'?); expected one of: connector, engine, enrichers, plugins, scorers, write",
         "connector: no connector named 'filez' (did you mean 'files'?); available: files",
-        "scorers[1]: no scorer named 'nope'; available: icp",
+        "scorers[1]: no scorer named 'nope'; available: icp, persona",
         "scorers[2]: 'icp' is listed twice",
-        "plugins.hubspot: no installed plugin provides 'hubspot'; available: employee_band, files, icp",
+        "plugins.hubspot: no installed plugin provides 'hubspot'; available: contact_country, email_type, employee_band, files, icp, job_title, persona",
         "plugins.icp.criteria[0].weight: required key is missing",
         "plugins.icp.criteria[0].wieght: unknown key (did you mean 'weight'?); expected one of: column, equals, in, "
         "includes_all, includes_any, matches, max, min, name, not_in, weight, where",

@@ -42,5 +42,21 @@ def test_demo_sync_labels_every_record_quarantines_the_messy_rows_and_then_write
     assert out["84602298834"]["ICP Tier"] == ""
     assert {p.name: p.read_bytes() for p in (tmp_path / "core" / "demo").glob("*.csv")} == inputs
 
+    people = {r["Record ID"]: r for r in read_csv(tmp_path / ".enrich/demo-crm/contacts.csv")}
+    titled = [r for r in people.values() if r["Job Title"].strip() and r["Record ID"] != "6871637742"]
+    assert all(r["Seniority"] and r["Department"] and r["Buyer Persona"] and r["Priority"] for r in titled)
+    assert sum(1 for r in titled if r["Department"] == "other") < len(titled) * 0.1
+    personas = first[-1]["figures"]["contacts"]["crosstabs"]["persona by icp_tier"]
+    assert sum(personas.values()) == 11999 and personas["economic_buyer / A"] > 0
+    for role_address in ("1420604804", "2494936673", "81538703031"):  # core/demo/README.md
+        assert people[role_address]["Email Type"] == "role" and people[role_address]["Buyer Persona"] == "other"
+    for webmail in ("4004669798", "8060658203", "3307013310"):
+        assert people[webmail]["Email Type"] == "free"
+    caps = {"9431254751": ("director", "customer_success"), "505121918": ("vp", "finance")}  # ALL CAPS titles
+    assert {i: (people[i]["Seniority"], people[i]["Department"]) for i in caps} == caps
+    companies = {r["Record ID"]: r for r in read_csv(tmp_path / ".enrich/demo-crm/companies.csv")}
+    assert all(r["Buying Committee Missing"] or r["Buying Committee Present"] for r in companies.values()
+               if r["ICP Tier"])
+
     second = json.loads(demo.enrich("--json", "sync", check=True).stdout.splitlines()[-1])["figures"]
     assert (second["companies"]["written"], second["contacts"]["written"]) == (0, 0)

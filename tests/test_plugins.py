@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from pathlib import Path
 
@@ -19,46 +18,13 @@ from crm_enrich.protocols import Field, NoSettings
 from crm_enrich.registry import load_registry
 from crm_enrich.state import StateStore
 
-from conftest import BUILTINS, read_csv
-
-PLUGIN_DIST = Path(__file__).parent / "plugin_dist"
-
-JSONL_CONFIG = """
-connector = "jsonl"
-scorers = ["icp"]
-
-[plugins.jsonl]
-source = "data"
-log = "written.jsonl"
-"""
-
-
-@pytest.fixture(scope="session")
-def site(tmp_path_factory) -> Path:
-    """The example plugin distribution, really built and installed into its own folder."""
-    target = tmp_path_factory.mktemp("site-packages")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-         "--no-index", "--target", str(target), str(PLUGIN_DIST)],
-        check=True, capture_output=True,
-    )
-    return target
-
-
-@pytest.fixture
-def with_jsonl(site):
-    return {"PYTHONPATH": str(site), "CRM_ENRICH_PLUGINS": BUILTINS + ",jsonl"}
-
-
-def write_jsonl(path: Path, rows: list[dict]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+from conftest import BUILTINS, JSONL_CONFIG, read_csv, write_jsonl
 
 
 def test_builtins_are_entry_point_plugins(project):
     listed = json.loads(project.enrich("--json", "plugins", check=True).stdout)
     by_name = {p["name"]: p for p in listed}
-    assert set(by_name) == {"files", "icp", "employee_band"}
+    assert set(by_name) == set(BUILTINS.split(","))
     assert by_name["files"]["distribution"] == "crm-enrich"
     assert by_name["files"]["version"] == crm_enrich.__version__
     assert by_name["icp"]["hooks"] == ["register_scorers"]
