@@ -73,3 +73,11 @@ def text_blind(arrow_type: pa.DataType) -> pa.DataType:
 def polars_type(arrow_type: pa.DataType) -> pl.DataType:
     """The polars dtype an Arrow type becomes (for typed nulls and casts)."""
     return pl.from_arrow(pa.table({"x": pa.array([], type=arrow_type)})).schema["x"]
+
+
+def with_column(table: pa.Table, name: str, values: pa.Array | pa.ChunkedArray) -> pa.Table:
+    """``table`` with ``name`` set to ``values``: replaced where it is, else appended."""
+    if name in table.column_names:
+        return table.set_column(table.column_names.index(name), name, values)
+    return table.append_column(name, values)
+

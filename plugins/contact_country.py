@@ -45,6 +45,7 @@ from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 from pydantic import Field as SettingField
 
 import crm_enrich
+from crm_enrich.columns import with_column
 from crm_enrich.plugins.email_type import normalised_addresses
 from crm_enrich.protocols import Field
 
@@ -197,10 +198,7 @@ class ContactCountry:
             found.append(tld.replace_strict(self.tld_countries, default=None, return_dtype=pl.String))
         blank = existing.str.strip_chars().fill_null("") == ""
         country = pl.select(pl.when(blank).then(pl.coalesce(found)).otherwise(existing)).to_series()
-        column = country.to_arrow().cast(pa.string())
-        if "country" in table.column_names:
-            return table.set_column(table.column_names.index("country"), "country", column)
-        return table.append_column("country", column)
+        return with_column(table, "country", country.to_arrow().cast(pa.string()))
 
 
 @crm_enrich.hookimpl

@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 from pydantic import Field as SettingField
 
 import crm_enrich
+from crm_enrich.columns import with_column
 from crm_enrich.protocols import Field
 
 EMAIL_TYPES = ("corporate", "free", "disposable", "role", "invalid")
@@ -170,9 +171,7 @@ class EmailType:
             .column(0)
             .cast(pa.string())
         )
-        if "email_type" in table.column_names:
-            return table.set_column(table.column_names.index("email_type"), "email_type", email_type)
-        return table.append_column("email_type", email_type)
+        return with_column(table, "email_type", email_type)
 
 
 @crm_enrich.hookimpl

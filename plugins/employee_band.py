@@ -6,6 +6,7 @@ import polars as pl
 import pyarrow as pa
 
 import crm_enrich
+from crm_enrich.columns import with_column
 from crm_enrich.protocols import Field, NoSettings
 
 # LinkedIn's company size bands (staffCountRange), smallest first: (lowest count, label).
@@ -43,7 +44,7 @@ class EmployeeBand:
         for lowest, label in reversed(BANDS):
             band = band.when(employees >= lowest).then(pl.lit(label))
         out = pl.select(band.otherwise(None).alias("employee_band"))
-        return table.append_column("employee_band", out.to_arrow().column(0).cast(pa.string()))
+        return with_column(table, "employee_band", out.to_arrow().column(0).cast(pa.string()))
 
 
 @crm_enrich.hookimpl

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict
 from pydantic import Field as SettingField
 
 import crm_enrich
+from crm_enrich.columns import with_column
 from crm_enrich.errors import ConfigError
 from crm_enrich.protocols import Field
 
@@ -80,9 +81,7 @@ def normalise(titles: pl.Expr) -> pl.Expr:
     heads = "|".join(sorted(_COMPOUND_HEADS, key=len, reverse=True))
     return (
         titles.str.to_lowercase()
-        .str.replace_all("ß", "ss", literal=True)
-        .str.replace_all("œ", "oe", literal=True)
-        .str.replace_all("æ", "ae", literal=True)
+        .str.replace_many(["ß", "œ", "æ"], ["ss", "oe", "ae"])
         .str.normalize("NFKD")
         .str.replace_all(r"\p{Mn}+", "")
         .str.replace_all(rf"{_B}([a-z])\.([a-z])\.(?:([a-z])\.?)?", "${1}${2}${3}")  # V.P., C.E.O.
@@ -155,26 +154,24 @@ class TitleParser:
         """One row per distinct title: ``job_title, seniority, department, title_reasons``."""
         distinct = titles.drop_nulls().unique().to_frame("job_title")
         keyed = distinct.with_columns(normalise(pl.col("job_title")).alias("_key"))
-        keys = keyed.select(pl.col("_key").unique())
+        labels = self.label(keyed.select(pl.col("_key").unique()).with_columns(pl.col("_key").alias("_normal")))
+        return keyed.join(labels, on="_key", how="left").drop("_key")
+
+    def label(self, keyed: pl.DataFrame) -> pl.DataFrame:
+        """``_key`` and normalised title (``_normal``) in; ``_key`` and the three labels out."""
         found = (
-            keys.with_columns(pl.col("_key").str.extract_all(self.pattern).alias("phrase"))
-            .explode("phrase")
-            .with_columns(position=pl.int_range(pl.len()).over("_key"))
+            keyed.with_columns(pl.col("_normal").str.extract_all(self.pattern).alias("phrase"))
+            .with_columns(position=pl.int_ranges(pl.col("phrase").list.len()))
+            .explode("phrase", "position")
             .join(self.vocabulary, on="phrase", how="inner")
         )
-        decided = self._decide(found)
-        return (
-            keyed.join(decided, on="_key", how="left")
-            .select(
-                "job_title",
-                "seniority",
-                pl.when(pl.col("seniority").is_not_null())
-                .then(pl.col("department").fill_null("other"))
-                .alias("department"),
-                pl.col("title_reasons").fill_null(
-                    pl.when(pl.col("_key") == "").then(pl.lit("empty title")).otherwise(pl.lit("no known words"))
-                ),
-            )
+        return keyed.join(self._decide(found), on="_key", how="left").select(
+            "_key",
+            "seniority",
+            pl.when(pl.col("seniority").is_not_null()).then(pl.col("department").fill_null("other")).alias("department"),
+            pl.col("title_reasons").fill_null(
+                pl.when(pl.col("_normal") == "").then(pl.lit("empty title")).otherwise(pl.lit("no known words"))
+            ),
         )
 
     @staticmethod
@@ -185,19 +182,21 @@ class TitleParser:
             .then(None)
             .otherwise(-pl.col("priority").cast(pl.Int32) * 1000 + pl.col("position")),
         )
-        per_title = ranked.group_by("_key").agg(
-            # seniority: the most senior phrase; of equals, the one that also fixes a department
-            pl.col("seniority").sort_by(["rank", "priority"], descending=True, nulls_last=True).first(),
-            pl.col("shown").sort_by(["rank", "priority"], descending=True, nulls_last=True).first().alias("_by"),
-            pl.col("department").sort_by("_dept_order", nulls_last=True).first(),
-            pl.col("shown").sort_by("_dept_order", nulls_last=True).first().alias("_dept_by"),
+        # seniority: the most senior phrase; of equals, the one that also fixes a department,
+        # then the first named (so a title's reasons never depend on the batch it came in)
+        by_rank = ranked.sort(
+            ["rank", "priority", "position"], descending=[True, True, False], nulls_last=True
+        ).unique("_key", keep="first")
+        by_department = ranked.drop_nulls("_dept_order").sort("_dept_order").unique("_key", keep="first")
+        per_title = by_rank.select("_key", "seniority", pl.col("shown").alias("_by")).join(
+            by_department.select("_key", "department", pl.col("shown").alias("_dept_by")), on="_key", how="left"
         )
         # the other ranks a multi-role title names, most senior first
         also = (
             ranked.filter(pl.col("rank") > RANK["entry"])
             .join(per_title.select("_key", pl.col("seniority").alias("_chosen")), on="_key")
             .filter(pl.col("seniority") != pl.col("_chosen"))
-            .sort("rank", descending=True, maintain_order=True)
+            .sort(["rank", "position"], descending=[True, False])
             .group_by("_key", maintain_order=True)
             .agg(pl.format("{} '{}'", "seniority", "shown").unique(maintain_order=True).str.join("; ").alias("_also"))
         )
@@ -295,7 +294,7 @@ class JobTitle:
             self.known = pl.concat([self.known, self.parser.classify(new)])
         labels = titles.join(self.known, on="job_title", how="left", maintain_order="left")
         for name in self.outputs:
-            table = table.append_column(name, labels.get_column(name).to_arrow().cast(pa.string()))
+            table = with_column(table, name, labels.get_column(name).to_arrow().cast(pa.string()))
         return table
 
 

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic import Field as SettingField
 
 import crm_enrich
+from crm_enrich.columns import with_column
 from crm_enrich.errors import ConfigError
 from crm_enrich.plugins.job_title import DEPARTMENTS, SENIORITIES, Department, Seniority
 from crm_enrich.protocols import Field
@@ -165,7 +166,7 @@ class PersonaScorer:
             pl.format("P{}", pl.min_horizontal(pl.col("_rank") + offset, pl.lit(5))).alias("priority")
         )
         for name in self.outputs:
-            table = table.append_column(name, labelled.get_column(name).to_arrow().cast(pa.string()))
+            table = with_column(table, name, labelled.get_column(name).to_arrow().cast(pa.string()))
         return table
 
     def _departments(self, rule: Rule) -> list[str]:

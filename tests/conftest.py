@@ -113,6 +113,11 @@ class Project:
             raise AssertionError(f"enrich {args} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
         return result
 
+    def sync(self, *args: str, env: dict | None = None) -> dict:
+        """``enrich --json sync``: the run's figures per object type."""
+        result = self.enrich("--json", "sync", *args, env=env, check=True)
+        return json.loads(result.stdout.splitlines()[-1])["figures"]
+
 
 COMPANIES = [
     # id, name, domain, industry, employees, revenue, country, technologies

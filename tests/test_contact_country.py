@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 
 import pyarrow as pa
 import pytest
@@ -140,8 +139,7 @@ def test_sync_fills_blank_countries_never_overwrites_typed_ones_then_writes_noth
     project.write_config(head='connector = "files"\nenrichers = ["contact_country"]\nscorers = ["icp"]\n')
 
     def sync() -> dict:
-        result = project.enrich("--json", "sync", env=PLUGINS, check=True)
-        return json.loads(result.stdout.splitlines()[-1])["figures"]["contacts"]
+        return project.sync(env=PLUGINS)["contacts"]
 
     first = sync()
     rows = read_csv(project.contacts)

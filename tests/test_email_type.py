@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 
 import pyarrow as pa
 import pytest
@@ -161,8 +160,7 @@ def test_sync_labels_contacts_overwrites_edited_labels_and_then_writes_nothing(p
     project.write_config(head='connector = "files"\nenrichers = ["email_type"]\nscorers = ["icp"]\n')
 
     def sync() -> dict:
-        result = project.enrich("--json", "sync", env=PLUGINS, check=True)
-        return json.loads(result.stdout.splitlines()[-1])["figures"]["contacts"]
+        return project.sync(env=PLUGINS)["contacts"]
 
     first = sync()
     rows = read_csv(project.contacts)

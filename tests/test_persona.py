@@ -129,13 +129,13 @@ def test_sync_writes_persona_to_contacts_and_the_committee_to_companies(project)
     assert companies["c3"]["committee_missing"] == "economic_buyer;executive_sponsor;champion;technical_evaluator"
     assert companies["c1"]["icp_tier"] and companies["c2"]["icp_score"]  # written in the same pass
 
-    second = json.loads(project.enrich("--json", "sync", check=True).stdout.splitlines()[-1])["figures"]
+    second = project.sync()
     assert (second["companies"]["written"], second["contacts"]["written"]) == (0, 0)
 
     rows = read_csv(project.contacts)
     rows[1]["job_title"] = "Head of Sales"  # Bob's new role, labels left as they were
     write_csv(project.contacts, list(rows[0]), [list(r.values()) for r in rows])
-    third = json.loads(project.enrich("--json", "sync", check=True).stdout.splitlines()[-1])["figures"]
+    third = project.sync()
     assert (third["companies"]["written"], third["contacts"]["written"]) == (1, 1)
     assert {r["id"]: r for r in read_csv(project.companies)}["c1"]["committee_missing"] == (
         "executive_sponsor;champion;technical_evaluator"
@@ -167,7 +167,6 @@ def test_incremental_runs_roll_up_contacts_they_did_not_read(project, with_jsonl
     write_jsonl(project.root / "data/contacts.jsonl", contacts + [
         {"id": "p3", "company_id": "c1", "job_title": "Software Engineer", "updated_at": "2026-02-01T00:00:00+00:00"},
     ])
-    out = json.loads(project.enrich("--json", "sync", env=with_jsonl, check=True).stdout.splitlines()[-1])
-    assert out["figures"]["contacts"]["read"] == 1  # only p3, yet p1 and p2 still count
+    assert project.sync(env=with_jsonl)["contacts"]["read"] == 1  # only p3, yet p1 and p2 still count
     assert committee()["committee_present"] == "executive_sponsor;champion;technical_evaluator"
     assert committee()["committee_missing"] == "economic_buyer"
