@@ -6,6 +6,12 @@ demographic enrichers, so contact scorers see the account's fit and contacts inh
 Each batch is diffed against what the source holds and only changed values are handed
 to the connector. Memory is bounded by the batch size plus that company table.
 
+A contact scorer that rolls up to companies (the buying committee) needs every contact
+labelled before the companies are written: then companies are labelled once for the fit,
+the contacts are labelled and written, and the companies are labelled again and written
+with the roll-up joined on. Each contact's company and roll-up labels are kept (in the
+state store, for incremental connectors) so the roll-up always covers every contact.
+
 A watermark is saved only after the writer covering it committed; a run that dies
 part-way is simply run again.
 """
