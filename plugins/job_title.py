@@ -88,9 +88,8 @@ def normalise(titles: pl.Expr) -> pl.Expr:
         .str.replace_all(r"go[^a-z0-9]+to[^a-z0-9]+market", "gtm")
         .str.replace_all(r"[^a-z0-9]+", " ")
         # "Assistant to the CEO", "Assistante du PDG": the CEO is someone else
-        .str.replace(rf"{_B}to{_B}.*$", "")
         .str.replace(
-            rf"{_B}({_ASSISTANTS}) (?:du|de la|de|des|der|del|da|do|of)(?: la| le| l| the)? (?:{_BOSSES}){_B}.*$",
+            rf"{_B}(?:to|({_ASSISTANTS}) (?:du|de la|de|des|der|del|da|do|of)(?: la| le| l| the)? (?:{_BOSSES})){_B}.*$",
             "${1}",
         )
         .str.replace_all(rf"([a-z]{{3,}})({heads}){_B}", "${1} ${2}")
