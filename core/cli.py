@@ -2,8 +2,9 @@
 
 Exit codes: 0 done; 1 internal error; 2 configuration or usage error; 3 the source could
 not be read or written; 4 a plugin failed (``--fail-fast``, or failing on most records);
-5 done, but records were quarantined and ``--fail-on-quarantine`` was given; 75 another
-run holds the state store (try again later).
+5 done, but records were quarantined and ``--fail-on-quarantine`` was given; 6 the CRM's
+daily API allowance is spent (what was written is saved; run again after it resets);
+75 another run holds the state store (try again later).
 """
 
 from __future__ import annotations

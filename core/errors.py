@@ -15,6 +15,7 @@ EXIT_CONFIG = 2
 EXIT_SOURCE = 3
 EXIT_PLUGIN = 4
 EXIT_QUARANTINED = 5
+EXIT_QUOTA = 6  # the CRM's daily API allowance is spent: run again after it resets
 EXIT_LOCKED = 75  # EX_TEMPFAIL: cron may simply try again later
 
 
@@ -63,6 +64,13 @@ class PluginError(EnrichError):
             more = f" and {len(self.record_ids) - 10} more" if len(self.record_ids) > 10 else ""
             ids = f" (records {shown}{more})"
         super().__init__(f"plugin {plugin!r} failed in stage {stage}{ids}: {message}")
+
+
+class QuotaExhausted(SourceError):
+    """The source's daily API allowance is used up. What was written stays written and
+    checkpointed; the next run (after the vendor's reset) resumes from there."""
+
+    exit_code = EXIT_QUOTA
 
 
 class LockedError(EnrichError):
