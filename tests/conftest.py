@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from hubspot_fake import FakeHubSpot
+
 BUILTINS = "files,icp,employee_band,job_title,email_type,contact_country,persona"
 os.environ["CRM_ENRICH_PLUGINS"] = BUILTINS
 
@@ -178,3 +180,15 @@ def with_jsonl(site):
 def write_jsonl(path: Path, rows: list[dict]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+
+# -- the fake HubSpot (tests/hubspot_fake): real HTTP on loopback, checked against the contract --
+
+
+@pytest.fixture
+def hubspot():
+    """A fresh fake HubSpot for one test; a request outside the contract, or an answer of
+    the fake outside it, fails the test at teardown with the list of violations."""
+    with FakeHubSpot() as fake:
+        yield fake
+    fake.assert_no_violations()
