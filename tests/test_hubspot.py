@@ -14,8 +14,10 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 
-import pytest
+import pyarrow as pa
 
+from crm_enrich.connectors.hubspot import HubSpotConnector, Settings
+from crm_enrich.protocols import ChangeSet, Field, PluginContext, Quarantined
 from hubspot_fake import DEFAULT_TOKEN, FakeHubSpot
 
 from conftest import BUILTINS, ICP, Project
@@ -253,3 +255,31 @@ def test_a_bad_token_or_a_missing_scope_stops_naming_the_cause_never_the_token(p
     refused = project.enrich("sync", env=ENV)
     assert refused.returncode == 3 and "crm.schemas.contacts.write" in refused.stderr
     assert DEFAULT_TOKEN not in refused.stderr + refused.stdout
+
+
+def test_the_client_backs_off_when_hubspot_says_the_window_is_spent(project, hubspot):
+    """Other apps share the budget: X-HubSpot-RateLimit-Remaining 0 pauses us before a 429."""
+    hubspot.set_rate_limit(20, 0.5)
+    hubspot.set_search_rate_limit(100)
+    seed(hubspot, 10, 600)
+    project.config.write_text(config(hubspot, requests_per_10s=1000))  # more than HubSpot allows
+    assert figures(sync(project))["contacts"]["written"] == 600
+    assert hubspot.count(status=429) <= 1  # at most the one that told us, if the header came late
+
+
+def test_a_batch_with_a_record_hubspot_no_longer_has_lands_the_others(hubspot, monkeypatch, tmp_path):
+    """207: the missing record is quarantined with HubSpot's message; the others are written."""
+    ids = hubspot.seed("contacts", 3)
+    hubspot.archive("contacts", ids[1])  # deleted in HubSpot after our read
+    monkeypatch.setenv("HUBSPOT_ACCESS_TOKEN", DEFAULT_TOKEN)
+    quarantined: list[Quarantined] = []
+    settings = Settings.model_validate({"token": {"env": "HUBSPOT_ACCESS_TOKEN"}, "base_url": hubspot.base_url})
+    writer = HubSpotConnector(settings, PluginContext(tmp_path, quarantined.append)).writer(
+        "contacts", {"department": Field(pa.string(), "Department")}
+    )
+    writer.write(ChangeSet("contacts", pa.table({"id": ids, "department": ["sales", "data", "legal"]}),
+                           pa.table({"department": [True, True, True]})))
+    writer.commit()
+    assert [hubspot.record("contacts", i).get("enrich_department") for i in (ids[0], ids[2])] == ["sales", "legal"]
+    assert [(q.record_id, q.stage, q.plugin) for q in quarantined] == [(ids[1], "write", "hubspot")]
+    assert quarantined[0].reason.startswith("HubSpot: ")
