@@ -312,8 +312,9 @@ class HubSpotConnector:
             )
         remaining = response.headers.get("X-HubSpot-RateLimit-Remaining")
         interval = response.headers.get("X-HubSpot-RateLimit-Interval-Milliseconds")
-        if remaining == "0" and interval and interval.isdigit():  # other apps share the budget
-            self.limiter.pause(int(interval) / 1000)
+        budget = self.limiter.budgets[0]
+        if remaining == "0" and interval and interval.isdigit() and self.limiter.in_window(budget) < budget.requests:
+            self.limiter.pause(int(interval) / 1000)  # other apps of the account spent the window
 
 
 class HubSpotWriter:

@@ -49,12 +49,12 @@ class Secret:
         if not isinstance(raw, dict):
             raise PydanticCustomError(
                 "secret_inline",
-                "secrets are never written in the file; use {{ env = \"NAME\" }} and set NAME "
+                "secrets are never written in the file; use { env = \"NAME\" } and set NAME "
                 "in the environment",
             )
         if set(raw) != {"env"} or not isinstance(raw["env"], str) or not raw["env"]:
             raise PydanticCustomError(
-                "secret_form", "expected {{ env = \"NAME\" }} naming an environment variable"
+                "secret_form", "expected { env = \"NAME\" } naming an environment variable"
             )
         name = raw["env"]
         value = os.environ.get(name)

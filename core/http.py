@@ -34,10 +34,14 @@ class Budget:
 
 
 class RollingLimiter:
-    """Blocks until a request fits every budget; shared by the threads of one client."""
+    """Blocks until a request fits every budget; shared by the threads of one client.
 
-    def __init__(self, budgets: list[Budget], clock: Callable[[], float] = time.monotonic):
-        self.budgets = budgets
+    The vendor counts a request when it arrives, a little after we send it, so each window
+    is counted ``margin`` seconds longer than the vendor's: never one request too early.
+    """
+
+    def __init__(self, budgets: list[Budget], *, margin: float = 0.1, clock: Callable[[], float] = time.monotonic):
+        self.budgets = [Budget(b.requests, b.seconds + margin) for b in budgets]
         self.clock = clock
         self.sent: deque[float] = deque()
         self.lock = threading.Lock()
@@ -64,8 +68,14 @@ class RollingLimiter:
             return 0.0
         return recent[-budget.requests] + budget.seconds - now + 0.001
 
+    def in_window(self, budget: Budget) -> int:
+        """How many of our requests the vendor still counts in ``budget``'s window."""
+        with self.lock:
+            now = self.clock()
+            return sum(1 for t in self.sent if now - t < budget.seconds)
+
     def pause(self, seconds: float) -> None:
-        """The vendor says the window is full: count it as full for ``seconds`` more."""
+        """Others spent the window (the vendor says so): count it as full for ``seconds``."""
         with self.lock:
             now = self.clock()
             for budget in self.budgets:
