@@ -45,6 +45,7 @@ API = "/crm/v3"
 PAGE = 100  # list endpoint maximum
 SEARCH_PAGE = 200  # search endpoint maximum
 BATCH = 100  # inputs per batch call
+IN_VALUES = 100  # company ids per IN filter (a search filter takes a short list)
 
 # Canonical column -> HubSpot property (HUBSPOT_API_NOTES.md §1.7).
 DEFAULT_PROPERTIES = {
@@ -154,6 +155,24 @@ class HubSpotConnector:
         if rows:
             yield self._batch(object_type, rows, wanted, schema, outputs)
 
+    def read_related(
+        self, object_type: str, company_ids: list[str], *, outputs: Mapping[str, Field], batch_size: int
+    ) -> Iterator[pa.RecordBatch]:
+        """Contacts of these companies (their tier changed, so theirs does too), by search."""
+        schema = self.schema(object_type, outputs)
+        wanted = {n: self.property_of(object_type, n) for n in schema.names if n != "id"}
+        company = self.property_of(object_type, "company_id")
+        rows: list[dict] = []
+        for start in range(0, len(company_ids), IN_VALUES):
+            chosen = [{"propertyName": company, "operator": "IN", "values": company_ids[start:start + IN_VALUES]}]
+            for record in self._search(object_type, chosen, sorted(set(wanted.values()))):
+                rows.append(record)
+                if len(rows) >= batch_size:
+                    yield self._batch(object_type, rows, wanted, schema, outputs)
+                    rows = []
+        if rows:
+            yield self._batch(object_type, rows, wanted, schema, outputs)
+
     def writer(self, object_type: str, fields: Mapping[str, Field]) -> HubSpotWriter:
         properties = self._provision(object_type, fields)
         return HubSpotWriter(self, object_type, fields, properties)
@@ -172,21 +191,26 @@ class HubSpotConnector:
             params["after"] = after
 
     def _incremental(self, object_type: str, wanted: dict[str, str], since: datetime) -> Iterator[dict]:
-        """Records modified since the watermark (minus the overlap), up to this run's start.
-
-        Each page is a new query anchored on the last id read (sorted by id), so the
-        10,000-result cap is never reached and equal timestamps cannot loop or lose records.
-        """
+        """Records modified since the watermark (minus the overlap), up to this run's start."""
         low = _epoch_ms(since - timedelta(minutes=self.settings.overlap_minutes))
         high = _epoch_ms(datetime.now(UTC))
+        window = [
+            {"propertyName": MODIFIED[object_type], "operator": "GTE", "value": str(low)},
+            {"propertyName": MODIFIED[object_type], "operator": "LTE", "value": str(high)},
+        ]
+        return self._search(object_type, window, sorted(set(wanted.values())))
+
+    def _search(self, object_type: str, filters: list[dict], properties: list[str]) -> Iterator[dict]:
+        """Every record matching ``filters``, sorted by id.
+
+        Each page is a new query anchored on the last id read, so the 10,000-result cap is
+        never reached and thousands of equal timestamps cannot loop or lose records.
+        """
         last_id = "0"
-        properties = sorted(set(wanted.values()))
         while True:
             body = {
                 "filterGroups": [{"filters": [
-                    {"propertyName": MODIFIED[object_type], "operator": "GTE", "value": str(low)},
-                    {"propertyName": MODIFIED[object_type], "operator": "LTE", "value": str(high)},
-                    {"propertyName": "hs_object_id", "operator": "GT", "value": last_id},
+                    *filters, {"propertyName": "hs_object_id", "operator": "GT", "value": last_id},
                 ]}],
                 "sorts": [{"propertyName": "hs_object_id", "direction": "ASCENDING"}],
                 "properties": properties,

@@ -231,16 +231,16 @@ class Pipeline:
         """Run every enricher then every scorer of ``object_type``; bad rows are quarantined."""
         for stage in self.stages[object_type]:
             df = self._apply(stage, object_type, df, fail_fast, budget=[_budget(df.height)])
-            if df.height == 0:
-                break
         return df
 
     def _apply(
         self, stage: Stage, object_type: str, df: pl.DataFrame, fail_fast: bool, budget: list[int]
     ) -> pl.DataFrame:
         where = f"{stage.kind} {object_type}"
-        if df.height == 0:
-            return df
+        if df.height == 0:  # nothing to ask the plugin; its columns are still there
+            return df.with_columns(
+                pl.lit(None, dtype=columns.polars_type(f.type)).alias(n) for n, f in stage.outputs.items()
+            )
         try:
             return df.with_columns(self._call(stage, df))
         except (ConfigError, PluginError):
@@ -262,10 +262,7 @@ class Pipeline:
                 self.quarantine(
                     Quarantined(object_type, message, record_id, stage.name, where)
                 )
-                return df.clear().with_columns(
-                    pl.lit(None, dtype=columns.polars_type(f.type)).alias(n)
-                    for n, f in stage.outputs.items()
-                )
+                return self._apply(stage, object_type, df.clear(), fail_fast, budget)
             half = df.height // 2
             return pl.concat(
                 [
@@ -300,6 +297,14 @@ class Pipeline:
     def fit_columns(self) -> list[str]:
         """Company columns that contacts are joined with."""
         return ["id", "domain", *columns.COMPANY_CONTEXT, *sorted(set(self.inherited.values()))]
+
+    def refit(self, companies: pl.DataFrame) -> list[str]:
+        """Ids of companies whose inherited labels differ from what the source holds."""
+        held = [c for c in set(self.inherited.values()) if OLD + c in companies.columns]
+        if not held:
+            return []
+        changed = pl.any_horizontal(pl.col(c).ne_missing(pl.col(OLD + c)) for c in held)
+        return companies.filter(changed).get_column("id").to_list()
 
     def fit_table(self, companies: pl.DataFrame) -> pl.DataFrame:
         """Labelled companies reduced to what contacts are joined with, domain normalised."""
@@ -390,6 +395,7 @@ class Engine:
         self.plan: list[PlannedChange] = []
         self._same_config = False  # set by run(): does the config match the last successful run's?
         self._muted = False  # a second pass over the same records quarantines nothing again
+        self._refit: set[str] = set()  # companies whose inherited labels change in this run
 
     def _quarantine(self, item: Quarantined) -> None:
         if self._muted:
@@ -488,9 +494,7 @@ class Engine:
         count = getattr(connector, "count", None)
         self.reporter.start(object_type, count(object_type) if count else None)
         try:
-            for batch in connector.read(
-                object_type, outputs=outputs, batch_size=self.batch_size, since=since
-            ):
+            for batch in self._read(pipeline, object_type, outputs, since):
                 df = pipeline.conform(object_type, batch, schema)
                 figures.read += df.height
                 df = self._without_ids(object_type, df)
@@ -499,6 +503,7 @@ class Engine:
                 df = pipeline.label(object_type, df, self.fail_fast)
                 if object_type == "companies":
                     fit_parts.append(pipeline.fit_table(df))
+                    self._refit.update(pipeline.refit(df))
                 if member_columns:
                     member_parts.append(df.select("id", "company_id", *member_columns))
                 if rolled is not None:
@@ -570,6 +575,26 @@ class Engine:
                 )
             )
         return fit.unique("id", keep="first", maintain_order=True)
+
+    def _read(
+        self, pipeline: Pipeline, object_type: str, outputs: dict[str, Field], since: datetime | None
+    ) -> Iterator[pa.RecordBatch]:
+        """The connector's batches; after an incremental read of contacts, also the contacts
+        of companies whose inherited labels (their tier) changed, which the read skipped."""
+        connector = pipeline.connector
+        read = connector.read(object_type, outputs=outputs, batch_size=self.batch_size, since=since)
+        related = getattr(connector, "read_related", None)
+        if since is None or object_type != "contacts" or not self._refit or related is None:
+            yield from read
+            return
+        seen = []
+        for batch in read:
+            seen.append(pc.cast(batch.column("id"), pa.string()))
+            yield batch
+        already = pa.concat_arrays(seen) if seen else pa.array([], pa.string())
+        for batch in related(object_type, sorted(self._refit), outputs=outputs, batch_size=self.batch_size):
+            ids = pc.cast(batch.column("id"), pa.string())
+            yield batch.filter(pc.invert(pc.is_in(ids, value_set=already)))
 
     def _members(
         self, pipeline: Pipeline, parts: list[pl.DataFrame], names: list[str], *, incremental: bool

@@ -135,6 +135,12 @@ class Connector(Protocol):
     ``since``: the newest ``updated_at`` the previous successful run wrote for, given for
     contacts (companies are read whole, since every contact needs its company's fit) and
     not after a configuration change or with ``--full``.
+
+    An incremental connector may also provide ``read_related(object_type, company_ids, *,
+    outputs, batch_size)``: the contacts of those companies, in batches like ``read``. The
+    engine calls it after an incremental read, with the companies whose inherited labels
+    (their tier) changed in this run, so their contacts are relabelled although they were
+    not modified themselves; the contacts ``read`` already yielded are left out.
     """
 
     name: ClassVar[str]

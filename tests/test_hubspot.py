@@ -15,6 +15,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pyarrow as pa
+import requests
 
 from crm_enrich.connectors.hubspot import HubSpotConnector, Settings
 from crm_enrich.protocols import ChangeSet, Field, PluginContext, Quarantined
@@ -99,6 +100,25 @@ def test_full_then_incremental_reads_nothing_twice_and_an_unchanged_run_writes_n
     assert all(hubspot.record("contacts", i).get("enrich_seniority") == "manager" for i in new)
     assert hubspot.count(operation="searchObjects") - searches_before >= 15  # 200 a page, past the cap
     assert hubspot.count(status=429) == 0
+
+
+def test_contacts_of_a_company_whose_tier_changed_are_relabelled_although_unmodified(project, hubspot):
+    company_ids, contact_ids = seed(hubspot, 10, 100, modified_at=datetime(2026, 1, 1, tzinfo=UTC))
+    project.config.write_text(config(hubspot, overlap_minutes=0))
+    sync(project)
+    sync(project)  # reads our own writes back; the watermark is now past them
+    mine = [c for i, c in enumerate(contact_ids) if i % 10 == 1]  # company_ids[1]'s contacts
+    before = {c: hubspot.record("contacts", c)["enrich_icp_tier"] for c in mine}
+    assert set(before.values()) == {hubspot.record("companies", company_ids[1])["enrich_icp_tier"]}
+
+    requests.patch(f"{hubspot.base_url}/crm/v3/objects/companies/{company_ids[1]}",  # a person edits it
+                   json={"properties": {"industry": "RETAIL", "country": "FR"}},
+                   headers={"Authorization": f"Bearer {DEFAULT_TOKEN}"}, timeout=10).raise_for_status()
+    result = figures(sync(project))
+    tier = hubspot.record("companies", company_ids[1])["enrich_icp_tier"]
+    assert tier != next(iter(before.values()))
+    assert {hubspot.record("contacts", c)["enrich_icp_tier"] for c in mine} == {tier}
+    assert result["contacts"]["written"] == len(mine)  # those contacts only
 
 
 def test_properties_are_created_once_in_their_group_with_options(project, hubspot):
