@@ -143,35 +143,23 @@ class HubSpotConnector:
         self, object_type: str, *, outputs: Mapping[str, Field], batch_size: int,
         since: datetime | None = None,
     ) -> Iterator[pa.RecordBatch]:
-        schema = self.schema(object_type, outputs)
-        wanted = {n: self.property_of(object_type, n) for n in schema.names if n != "id"}
-        records = self._incremental(object_type, wanted, since) if since else self._all(object_type, wanted)
-        rows: list[dict] = []
-        for record in records:
-            rows.append(record)
-            if len(rows) >= batch_size:
-                yield self._batch(object_type, rows, wanted, schema, outputs)
-                rows = []
-        if rows:
-            yield self._batch(object_type, rows, wanted, schema, outputs)
+        def records(wanted: dict[str, str]) -> Iterator[dict]:
+            return self._incremental(object_type, wanted, since) if since else self._all(object_type, wanted)
+
+        return self._batches(object_type, outputs, batch_size, records)
 
     def read_related(
         self, object_type: str, company_ids: list[str], *, outputs: Mapping[str, Field], batch_size: int
     ) -> Iterator[pa.RecordBatch]:
         """Contacts of these companies (their tier changed, so theirs does too), by search."""
-        schema = self.schema(object_type, outputs)
-        wanted = {n: self.property_of(object_type, n) for n in schema.names if n != "id"}
         company = self.property_of(object_type, "company_id")
-        rows: list[dict] = []
-        for start in range(0, len(company_ids), IN_VALUES):
-            chosen = [{"propertyName": company, "operator": "IN", "values": company_ids[start:start + IN_VALUES]}]
-            for record in self._search(object_type, chosen, sorted(set(wanted.values()))):
-                rows.append(record)
-                if len(rows) >= batch_size:
-                    yield self._batch(object_type, rows, wanted, schema, outputs)
-                    rows = []
-        if rows:
-            yield self._batch(object_type, rows, wanted, schema, outputs)
+
+        def records(wanted: dict[str, str]) -> Iterator[dict]:
+            for start in range(0, len(company_ids), IN_VALUES):
+                chosen = {"propertyName": company, "operator": "IN", "values": company_ids[start:start + IN_VALUES]}
+                yield from self._search(object_type, [chosen], sorted(set(wanted.values())))
+
+        return self._batches(object_type, outputs, batch_size, records)
 
     def writer(self, object_type: str, fields: Mapping[str, Field]) -> HubSpotWriter:
         properties = self._provision(object_type, fields)
@@ -223,10 +211,20 @@ class HubSpotConnector:
                 return
             last_id = results[-1]["id"]
 
-    def _batch(
-        self, object_type: str, rows: list[dict], wanted: dict[str, str], schema: pa.Schema,
-        outputs: Mapping[str, Field],
-    ) -> pa.RecordBatch:
+    def _batches(self, object_type: str, outputs: Mapping[str, Field], batch_size: int, records) -> Iterator[pa.RecordBatch]:
+        """``records(wanted properties)`` gathered into Arrow batches of ``batch_size``."""
+        schema = self.schema(object_type, outputs)
+        wanted = {n: self.property_of(object_type, n) for n in schema.names if n != "id"}
+        rows: list[dict] = []
+        for record in records(wanted):
+            rows.append(record)
+            if len(rows) >= batch_size:
+                yield self._batch(object_type, rows, wanted, schema)
+                rows = []
+        if rows:
+            yield self._batch(object_type, rows, wanted, schema)
+
+    def _batch(self, object_type: str, rows: list[dict], wanted: dict[str, str], schema: pa.Schema) -> pa.RecordBatch:
         """HubSpot's string properties as canonical columns; unparseable records quarantined."""
         raw = pl.DataFrame(
             {"id": [r["id"] for r in rows],

@@ -23,7 +23,7 @@ from pydantic import Field as SettingField
 import crm_enrich
 from crm_enrich.columns import with_column
 from crm_enrich.errors import ConfigError
-from crm_enrich.plugins.job_title import DEPARTMENTS, SENIORITIES, Department, Seniority
+from crm_enrich.plugins.job_title import DEPARTMENTS, Department, Seniority
 from crm_enrich.protocols import Field
 
 PERSONAS = (
