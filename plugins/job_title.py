@@ -175,51 +175,49 @@ class TitleParser:
 
     @staticmethod
     def _decide(found: pl.DataFrame) -> pl.DataFrame:
-        ranked = found.with_columns(
-            # department: strongest kind first, then the first one named
-            _dept_order=pl.when(pl.col("department").is_null())
-            .then(None)
-            .otherwise(-pl.col("priority").cast(pl.Int32) * 1000 + pl.col("position")),
-        )
-        # seniority: the most senior phrase; of equals, the one that also fixes a department,
-        # then the first named (so a title's reasons never depend on the batch it came in)
-        by_rank = ranked.sort(
+        """Per title: the most senior phrase (of equals, the one that also fixes a department,
+        then the first named, so a title's reasons never depend on its batch); the department
+        of the strongest kind, then the first named."""
+        senior_first = found.sort(
             ["rank", "priority", "position"], descending=[True, True, False], nulls_last=True
-        ).unique("_key", keep="first")
-        by_department = ranked.drop_nulls("_dept_order").sort("_dept_order").unique("_key", keep="first")
-        per_title = by_rank.select("_key", "seniority", pl.col("shown").alias("_by")).join(
-            by_department.select("_key", "department", pl.col("shown").alias("_dept_by")), on="_key", how="left"
         )
-        # the other ranks a multi-role title names, most senior first
+        dept_order = pl.when(pl.col("department").is_not_null()).then(
+            -pl.col("priority").cast(pl.Int32) * 1000 + pl.col("position")
+        )
+        per_title = senior_first.group_by("_key").agg(
+            pl.col("seniority").first(),
+            pl.col("shown").first().alias("_by"),
+            pl.col("department").sort_by(dept_order, nulls_last=True).first(),
+            pl.col("shown").sort_by(dept_order, nulls_last=True).first().alias("_dept_by"),
+        )
+        # the other ranks a multi-role title names, most senior first (few titles have any)
         also = (
-            ranked.filter(pl.col("rank") > RANK["entry"])
+            senior_first.filter(pl.col("rank") > RANK["entry"])
             .join(per_title.select("_key", pl.col("seniority").alias("_chosen")), on="_key")
             .filter(pl.col("seniority") != pl.col("_chosen"))
-            .sort(["rank", "position"], descending=[True, False])
-            .group_by("_key", maintain_order=True)
-            .agg(pl.format("{} '{}'", "seniority", "shown").unique(maintain_order=True).str.join("; ").alias("_also"))
+            .unique(["_key", "seniority", "shown"], maintain_order=True)
+            .select("_key", pl.format("{} '{}'", "seniority", "shown").alias("_also"))
+            .group_by("_key")
+            .agg(pl.col("_also").str.join("; "))
         )
-        seniority_reason = pl.when(pl.col("_by").is_null()).then(
+        per_title = per_title.join(also, on="_key", how="left")
+        seniority_reason = pl.when(pl.col("_by").is_null() | pl.col("seniority").is_null()).then(
             pl.lit("seniority entry (no rank word)")
         ).otherwise(pl.format("seniority {} '{}'", "seniority", "_by"))
         department_reason = pl.when(pl.col("department").is_null()).then(
             pl.lit("department other (no function word)")
         ).otherwise(pl.format("department {} '{}'", "department", "_dept_by"))
-        return (
-            per_title.join(also, on="_key", how="left")
-            .with_columns(pl.col("seniority").fill_null("entry"))
-            .select(
-                "_key",
-                "seniority",
-                "department",
-                pl.concat_str(
-                    seniority_reason,
-                    pl.when(pl.col("_also").is_not_null()).then(pl.format(" (also {})", "_also")),
-                    pl.lit("; "),
-                    department_reason,
-                    ignore_nulls=True,
-                ).alias("title_reasons"),
-            )
+        return per_title.select(
+            "_key",
+            pl.col("seniority").fill_null("entry"),
+            "department",
+            pl.concat_str(
+                seniority_reason,
+                pl.when(pl.col("_also").is_not_null()).then(pl.format(" (also {})", "_also")),
+                pl.lit("; "),
+                department_reason,
+                ignore_nulls=True,
+            ).alias("title_reasons"),
         )
 
 
