@@ -303,3 +303,11 @@ def test_a_batch_with_a_record_hubspot_no_longer_has_lands_the_others(hubspot, m
     assert [hubspot.record("contacts", i).get("enrich_department") for i in (ids[0], ids[2])] == ["sales", "legal"]
     assert [(q.record_id, q.stage, q.plugin) for q in quarantined] == [(ids[1], "write", "hubspot")]
     assert quarantined[0].reason.startswith("HubSpot: ")
+
+
+def test_check_reaches_hubspot_and_counts_the_records(project, hubspot):
+    seed(hubspot, 3, 7)
+    project.config.write_text(config(hubspot))
+    out = project.enrich("check", env=ENV, check=True).stdout
+    assert "companies: 3 records at http://127.0.0.1" in out and "contacts: 7 records" in out
+    assert hubspot.count(operation="batchUpdateObjects") == 0  # it writes nothing
