@@ -5,7 +5,7 @@ Plugins write ``@crm_enrich.hookimpl`` and never import pluggy themselves.
 
 import pluggy
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 hookimpl = pluggy.HookimplMarker("crm_enrich")
 
