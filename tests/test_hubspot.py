@@ -311,3 +311,17 @@ def test_check_reaches_hubspot_and_counts_the_records(project, hubspot):
     out = project.enrich("check", env=ENV, check=True).stdout
     assert "companies: 3 records at http://127.0.0.1" in out and "contacts: 7 records" in out
     assert hubspot.count(operation="batchUpdateObjects") == 0  # it writes nothing
+
+
+def test_a_value_that_cannot_be_read_quarantines_its_record_and_names_it(project, hubspot):
+    """HubSpot's founded_year is free text: a year in words cannot be an integer column."""
+    good, bad = hubspot.seed("companies", [{"name": "Good", "founded_year": "1999"},
+                                           {"name": "Words", "founded_year": "nineteen ninety"}])
+    project.config.write_text(config(hubspot))
+    events = [json.loads(line) for line in sync(project).stdout.splitlines()]
+    quarantined = [e for e in events if e.get("event") == "quarantined"]
+    assert [(q["record_id"], q["field"], q["source"], q["stage"]) for q in quarantined] == [
+        (bad, "founded_year", "founded_year", "read")
+    ]
+    assert "'nineteen ninety' cannot be read as int64" in quarantined[0]["reason"]
+    assert hubspot.record("companies", good).get("enrich_icp_tier") and not hubspot.record("companies", bad).get("enrich_icp_tier")
