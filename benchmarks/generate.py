@@ -220,32 +220,29 @@ for loc in LOCALES:
     if loc not in _PLAIN:
         _PLAIN[loc] = D.LOCAL_WORDS[loc] + (D.LAST[loc] if loc != "ja" else [])
         _COMPOUND[loc] = _COMPOUND["en"]  # local digital companies often carry an English brand
-_brand_items: list[str] = []
-_brand_groups: list[list[tuple[int, float]]] = []  # group = loc * 2 + (1 if compound)
-for loc in LOCALES:
-    for kind in ("plain", "compound"):
-        words = _PLAIN[loc] if kind == "plain" else _COMPOUND[loc]
-        start = len(_brand_items)
-        _brand_items.extend(words)
-        _brand_groups.append([(start + i, 1.0) for i in range(len(words))])
-BRANDS = Grouped(_brand_groups)
-BRAND_V = Vocab(_brand_items)
-BRAND_SLUG_V = Vocab([D.slug(b, german=True) for b in _brand_items])
+def _grouped(word_lists: list[list[str]]) -> tuple[Grouped, Vocab, Vocab]:
+    """Equally weighted groups of words, their vocabulary and its slugs (for domains)."""
+    items: list[str] = []
+    groups: list[list[tuple[int, float]]] = []
+    for words in word_lists:
+        groups.append([(len(items) + i, 1.0) for i in range(len(words))])
+        items.extend(words)
+    return Grouped(groups), Vocab(items), Vocab([D.slug(w, german=True) for w in items])
 
-_sector_items: list[str] = []
-_sector_groups: list[list[tuple[int, float]]] = []  # group = loc * len(GROUPS) + group
-for loc in LOCALES:
-    for g in GROUPS:
-        if loc in ("en", "in") or loc not in D.LOCAL_SECTOR:
-            words = D.SECTOR_EN.get(g, D.SECTOR_EN["general"])
-        else:
-            words = D.LOCAL_SECTOR[loc].get(g) or D.LOCAL_SECTOR[loc]["general"]
-        start = len(_sector_items)
-        _sector_items.extend(words)
-        _sector_groups.append([(start + i, 1.0) for i in range(len(words))])
-SECTORS = Grouped(_sector_groups)
-SECTOR_V = Vocab(_sector_items)
-SECTOR_SLUG_V = Vocab([D.slug(s, german=True) for s in _sector_items])
+
+# group = loc * 2 + (1 if compound)
+BRANDS, BRAND_V, BRAND_SLUG_V = _grouped([_PLAIN[loc] if kind == "plain" else _COMPOUND[loc]
+                                          for loc in LOCALES for kind in ("plain", "compound")])
+
+
+def _sector_words(loc: str, group: str) -> list[str]:
+    if loc in ("en", "in") or loc not in D.LOCAL_SECTOR:
+        return D.SECTOR_EN.get(group, D.SECTOR_EN["general"])
+    return D.LOCAL_SECTOR[loc].get(group) or D.LOCAL_SECTOR[loc]["general"]
+
+
+# group = loc * len(GROUPS) + group
+SECTORS, SECTOR_V, SECTOR_SLUG_V = _grouped([_sector_words(loc, g) for loc in LOCALES for g in GROUPS])
 
 WEBSITE_PREFIX = Vocab(["https://www.", "https://", "http://www.", "www.", ""])
 WEBSITE_W = [45, 25, 5, 13, 12]

@@ -302,9 +302,9 @@ class HubSpotConnector:
                 f"connector 'hubspot': {method} {path} still failing after {self.settings.retries} attempts: {exc}"
             ) from None
 
-    def _json(self, method: str, path: str, limiter: RollingLimiter, *, expect=(200,), **kwargs) -> dict:
+    def _json(self, method: str, path: str, limiter: RollingLimiter, **kwargs) -> dict:
         response = self.request(method, path, limiter, **kwargs)
-        if response.status_code not in expect:
+        if response.status_code != 200:
             self._fail(response)
         return response.json()
 

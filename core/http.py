@@ -114,8 +114,6 @@ class HttpClient:
         self.session.headers.update(headers)
         self.retries = retries or Retries()
         self.on_response = on_response  # a vendor's own header reading (rate-limit headers)
-        self.requests_sent = 0
-        self.retried = 0
 
     def request(
         self, method: str, path: str, *, limiter: RollingLimiter | None = None, **kwargs: Any
@@ -124,7 +122,6 @@ class HttpClient:
         def attempt() -> requests.Response:
             if limiter is not None:
                 limiter.acquire()
-            self.requests_sent += 1
             response = self.session.request(
                 method, self.base_url + path, timeout=self.retries.timeout, **kwargs
             )
@@ -134,14 +131,10 @@ class HttpClient:
                 raise RetryableResponse(response, _retry_after(response))
             return response
 
-        def count(state: RetryCallState) -> None:
-            self.retried += 1
-
         retrying = Retrying(
             retry=retry_if_exception(_retryable),
             stop=stop_after_attempt(self.retries.attempts),
             wait=self._wait,
-            before_sleep=count,
             reraise=True,
         )
         return retrying(attempt)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from importlib.resources import files
 from pathlib import Path
 from typing import Literal
@@ -364,19 +364,14 @@ def evaluate(parser: TitleParser, path: Path, show: int) -> str:
         department_ok=pl.col("department").eq_missing(pl.col("got_department")),
     )
     lines = [f"vocabulary {parser.version}; {scored.height} labelled titles in {path}", ""]
-    groups: list[tuple[str, Iterable[str] | None]] = [("all", None), ("split", None), ("language", None)]
     lines.append(f"{'':<16}{'titles':>8}{'seniority':>11}{'department':>12}")
-    for label, _ in groups:
-        if label == "all":
-            parts = [("all", scored)]
-        else:
-            parts = [(f"{label} {k[0]}", g) for k, g in scored.group_by(label, maintain_order=True)]
-            parts.sort()
-        for name, part in parts:
-            lines.append(
-                f"{name:<16}{part.height:>8}{part['seniority_ok'].mean():>11.1%}"
-                f"{part['department_ok'].mean():>12.1%}"
-            )
+    parts = [("all", scored)]
+    for column in ("split", "language"):
+        parts += sorted(((f"{column} {k[0]}", g) for k, g in scored.group_by(column)), key=lambda p: p[0])
+    for name, part in parts:
+        lines.append(
+            f"{name:<16}{part.height:>8}{part['seniority_ok'].mean():>11.1%}{part['department_ok'].mean():>12.1%}"
+        )
     wrong = scored.filter(~pl.col("seniority_ok") | ~pl.col("department_ok"))
     if show and wrong.height:
         lines += ["", f"misses ({min(show, wrong.height)} of {wrong.height}): title, language, expected -> got, reasons"]
