@@ -18,13 +18,14 @@ from typing import Any
 import click
 import polars as pl
 
-from . import __version__, columns
+from . import __version__, columns, normalise
 from .config import DEFAULT_CONFIG, Config, load_config
 from .console import reporter_for, table
-from .engine import Engine, Pipeline, RunResult, iter_matching, normalise_domain
+from .engine import Engine, Pipeline, RunResult, iter_matching
 from .errors import EXIT_INTERNAL, EXIT_QUARANTINED, EnrichError
 from .registry import Registry, default_registry
 from .state import StateStore
+from .waterfall import Waterfall
 
 
 class _Context:
@@ -110,6 +111,8 @@ def _summary(result: RunResult, config: Config) -> str:
     for object_type, f in figures.items():
         for (rows, cols), counts in f.crosstabs.items():
             lines += ["", _crosstab(rows, cols, counts, config)]
+    for name, looked in figures["companies"].lookups.items():
+        lines.append(_lookup_line(name, looked))
     if result.dry_run:
         lines.append("")
         for object_type, f in figures.items():
@@ -130,6 +133,18 @@ def _summary(result: RunResult, config: Config) -> str:
         for q in result.quarantined[:5]:
             lines.append("  " + _quarantine_line(vars(q)))
     return "\n".join(lines)
+
+
+def _lookup_line(name: str, f) -> str:
+    """One provider's work: what it was asked, what it knew, what it filled."""
+    parts = [f"{name}: asked {f.asked:,} (found {f.found:,}, not found {f.not_found:,})"]
+    if f.cache_hits:
+        parts.append(f"cached {f.cache_hits:,}")
+    if f.skipped:
+        parts.append(f"not asked {f.skipped:,} (budget, quota or dry run; next run asks them)")
+    filled = ", ".join(f"{k} {v:,}" for k, v in f.filled.items() if v)
+    parts.append(f"filled {filled}" if filled else "filled nothing")
+    return "; ".join(parts)
 
 
 def _crosstab(rows: str, cols: str, counts: dict, config: Config) -> str:
@@ -255,7 +270,8 @@ def quarantine(obj: _Context, run_id: int | None) -> None:
 def explain(obj: _Context, record_id: str) -> None:
     """Show how one company's or contact's labels were derived."""
     config = obj.config()
-    pipeline = Pipeline(config, lambda q: None)
+    state = obj.state(config)
+    pipeline = Pipeline(config, lambda q: None, Waterfall(config.waterfall, state, paid=False))
     size = config.engine.batch_size
     company = _first(pipeline, "companies", pl.col("id") == record_id, size)
     contact = None
@@ -268,6 +284,7 @@ def explain(obj: _Context, record_id: str) -> None:
     if company is not None:
         company = pipeline.label("companies", company, fail_fast=True)
         out["company"] = _explained(pipeline, "companies", company)
+        out["company"]["provenance"] = state.provenance(pipeline.connector_name, "companies", company["id"][0])
     if contact is not None:
         fit = pipeline.fit_table(company) if company is not None else pipeline.empty_fit()
         contact = pipeline.join_company(contact, pipeline.company_index(fit))
@@ -289,6 +306,9 @@ def explain(obj: _Context, record_id: str) -> None:
         click.echo(f"company {c['id']}: {c.get('name') or '-'} ({c.get('domain') or c.get('website') or 'no domain'})")
         facts = ("industry", "employees", "annual_revenue", "country", "funding_stage", "technologies")
         click.echo("  " + _pairs({k: c.get(k) for k in facts}))
+        for name, p in out["company"]["provenance"].items():
+            sure = "" if p["confidence"] is None else f", confidence {p['confidence']:.2f}"
+            click.echo(f"  {name} filled by {p['provider']}{sure}, answer of {p['fetched_at']} (run {p['run_id']})")
         click.echo("  " + _pairs(out["company"]["labels"]))
         _echo_explanations(out["company"]["explanations"])
 
@@ -329,11 +349,10 @@ def _company_of(pipeline: Pipeline, contact: pl.DataFrame, size: int) -> pl.Data
     company_id = contact.get_column("company_id")[0]
     if company_id is not None:
         return _first(pipeline, "companies", pl.col("id") == company_id, size)
-    email = contact.get_column("email")[0] or ""
-    if "@" not in email:
+    domain = contact.select(normalise.email_domain(pl.col("email"))).item()
+    if domain is None:
         return None
-    domain = email.rsplit("@", 1)[1].strip().lower()
-    return _first(pipeline, "companies", normalise_domain(pl.coalesce("domain", "website")) == domain, size)
+    return _first(pipeline, "companies", normalise.domain(pl.coalesce("domain", "website")) == domain, size)
 
 
 def _build() -> click.Group:

@@ -23,8 +23,9 @@ from pydantic import Field as SettingField
 from pydantic_core import PydanticCustomError, core_schema
 
 from .errors import ConfigError
-from .registry import Registry
 from .protocols import WritePolicy
+from .registry import Registry
+from .waterfall import WaterfallSettings
 
 DEFAULT_CONFIG = "plugins.toml"
 
@@ -94,6 +95,7 @@ class _TopLevel(BaseModel):
     scorers: list[str] = []
     engine: EngineSettings = EngineSettings()
     write: WriteSettings = WriteSettings()
+    waterfall: WaterfallSettings = WaterfallSettings()
     plugins: dict[str, dict[str, Any]] = {}
 
 
@@ -110,10 +112,11 @@ class Selected:
 class Config:
     path: Path
     connector: Selected
-    enrichers: list[Selected]
+    enrichers: list[Selected]  # and providers, in the order listed
     scorers: list[Selected]
     engine: EngineSettings
     write_policy: dict[str, WritePolicy]
+    waterfall: WaterfallSettings
     fingerprint: str  # hash of the file's text: a changed config is visible in run history
 
     @property
@@ -157,6 +160,8 @@ def load_config(path: str | Path, registry: Registry) -> Config:
     def pick(kind: str, key: str, names: list[str], position: bool) -> list[tuple[str, type]]:
         chosen, seen = [], set()
         available = getattr(registry, kind)
+        if kind == "enrichers":  # providers are listed among the enrichers
+            available = {**available, **registry.providers}
         for i, name in enumerate(names):
             where = f"{key}[{i}]" if position else key
             if name in seen:
@@ -203,6 +208,7 @@ def load_config(path: str | Path, registry: Registry) -> Config:
         scorers=[selected[n] for n, _ in scorers],
         engine=top.engine,
         write_policy=dict(top.write.policy),
+        waterfall=top.waterfall,
         fingerprint=hashlib.sha256(text.encode()).hexdigest()[:16],
     )
 

@@ -30,11 +30,18 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import columns
+from . import columns, normalise
 from .config import Config
 from .errors import ConfigError, PluginError
 from .protocols import ChangeSet, Field, PluginContext, Quarantined
 from .state import StateStore
+from .waterfall import (
+    HIDDEN,
+    SOURCE_SUFFIX,
+    ProviderFigures,
+    Waterfall,
+    provider_outputs,
+)
 
 OLD = "_old_"  # prefix of the columns holding what the source has, for the diff
 FIT = "company_"  # prefix of company columns joined onto contacts
@@ -82,6 +89,7 @@ class Figures:
     distributions: dict[str, Counter] = field(default_factory=dict)
     # (label, inherited label) -> Counter of value pairs: persona by the account's tier
     crosstabs: dict[tuple[str, str], Counter] = field(default_factory=dict)
+    lookups: dict[str, ProviderFigures] = field(default_factory=dict)  # per provider
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -95,6 +103,7 @@ class Figures:
                 f"{rows} by {cols}": {f"{r} / {c}": n for (r, c), n in sorted(counts.items())}
                 for (rows, cols), counts in self.crosstabs.items()
             },
+            "lookups": {name: f.as_dict() for name, f in self.lookups.items()},
         }
 
 
@@ -122,7 +131,7 @@ class Stage:
     """One plugin instance at its place in the pipeline."""
 
     name: str
-    kind: str  # enricher | scorer
+    kind: str  # enricher | provider | scorer
     instance: Any
     outputs: dict[str, Field]
 
@@ -133,9 +142,13 @@ class Stage:
 class Pipeline:
     """The plugin instances of one run, and the per-batch work that sync and explain share."""
 
-    def __init__(self, config: Config, quarantine: Callable[[Quarantined], None]):
+    def __init__(
+        self, config: Config, quarantine: Callable[[Quarantined], None], waterfall: Waterfall | None = None
+    ):
         self.config = config
         self.quarantine = quarantine
+        # Without a state store (or in a dry run) providers answer from no cache, unpaid.
+        self.waterfall = waterfall or Waterfall(config.waterfall, None, paid=False)
         context = PluginContext(config.directory, quarantine)
         sel = config.connector
         self.connector = sel.cls(sel.settings, context)
@@ -147,7 +160,10 @@ class Pipeline:
         for kind, selected in (("enricher", config.enrichers), ("scorer", config.scorers)):
             for s in selected:
                 instance = s.cls(s.settings, context)
-                stage = Stage(s.name, kind, instance, dict(instance.outputs))
+                if kind == "enricher" and hasattr(instance, "lookup"):
+                    stage = Stage(s.name, "provider", instance, provider_outputs(instance, config.waterfall))
+                else:
+                    stage = Stage(s.name, kind, instance, dict(instance.outputs))
                 self.stages[s.cls.object_type].append(stage)
                 self.outputs[s.cls.object_type].update(stage.outputs)
                 for contact_col, company_col in getattr(instance, "inherited", {}).items():
@@ -229,9 +245,15 @@ class Pipeline:
 
     def label(self, object_type: str, df: pl.DataFrame, fail_fast: bool) -> pl.DataFrame:
         """Run every enricher then every scorer of ``object_type``; bad rows are quarantined."""
+        outputs = self.outputs[object_type]
         for stage in self.stages[object_type]:
-            df = self._apply(stage, object_type, df, fail_fast, budget=[_budget(df.height)])
-        return df
+            if stage.kind == "provider":
+                policies = {f: outputs[f].policy for f in stage.instance.fields}
+                df = self.waterfall.fill(stage.name, stage.instance, df, policies)
+            else:
+                df = self._apply(stage, object_type, df, fail_fast, budget=[_budget(df.height)])
+        sources = [n for n in outputs if n.endswith(SOURCE_SUFFIX) and n not in df.columns]
+        return self.waterfall.finish(df, sources, OLD) if sources else df
 
     def _apply(
         self, stage: Stage, object_type: str, df: pl.DataFrame, fail_fast: bool, budget: list[int]
@@ -274,7 +296,7 @@ class Pipeline:
 
     def _call(self, stage: Stage, df: pl.DataFrame) -> list[pl.Series]:
         """Call one plugin and check what it returned: same rows, every declared output."""
-        visible = df.select(c for c in df.columns if not c.startswith(OLD))
+        visible = df.select(c for c in df.columns if not c.startswith((OLD, *HIDDEN)))
         result = stage.run(visible.to_arrow())
         if not isinstance(result, pa.Table):
             raise TypeError(f"returned {type(result).__name__}, expected a pyarrow.Table")
@@ -308,7 +330,7 @@ class Pipeline:
 
     def fit_table(self, companies: pl.DataFrame) -> pl.DataFrame:
         """Labelled companies reduced to what contacts are joined with, domain normalised."""
-        domain = normalise_domain(pl.coalesce("domain", "website")).alias("domain")
+        domain = normalise.domain(pl.coalesce("domain", "website")).alias("domain")
         return companies.with_columns(domain).select(self.fit_columns())
 
     def empty_fit(self) -> pl.DataFrame:
@@ -333,7 +355,7 @@ class Pipeline:
             rows = unlinked.arg_true()
             linked = (
                 contacts[rows]
-                .select(pl.col("email").str.to_lowercase().str.extract(r"@([^@\s]+)$").alias("domain"))
+                .select(normalise.email_domain(pl.col("email")).alias("domain"))
                 .join(index.by_domain, on="domain", how="left", maintain_order="left")
                 .get_column("_linked")
             )
@@ -352,18 +374,6 @@ class Pipeline:
 class CompanyIndex:
     by_domain: pl.DataFrame  # _linked (company id), domain
     fit: pl.DataFrame  # id, company_<column>...
-
-
-def normalise_domain(expr: pl.Expr) -> pl.Expr:
-    """``https://www.Example.com/about`` -> ``example.com`` (full normalisation: issue 4)."""
-    return (
-        expr.str.strip_chars()
-        .str.to_lowercase()
-        .str.replace(r"^[a-z][a-z0-9+.-]*://", "")
-        .str.replace(r"^www\.", "")
-        .str.replace(r"[/:?#].*$", "")
-        .replace("", None)
-    )
 
 
 class Engine:
@@ -406,7 +416,8 @@ class Engine:
     def run(self) -> RunResult:
         started = time.monotonic()
         with self.state.lock():
-            pipeline = Pipeline(self.config, self._quarantine)
+            waterfall = Waterfall(self.config.waterfall, self.state, paid=not self.dry_run, reporter=self.reporter)
+            pipeline = Pipeline(self.config, self._quarantine, waterfall)
             schemas = {t: pipeline.declared_schema(t) for t in columns.OBJECT_TYPES}  # fail before writing
             # A changed configuration (new ICP weights, say) rescores every record.
             self._same_config = self.state.last_fingerprint(pipeline.connector_name) == pipeline.fingerprint
@@ -424,13 +435,16 @@ class Engine:
                     self._muted = False
                     members = self._process(pipeline, "contacts", schemas["contacts"], figures["contacts"], run_id, fit=fit)
                     rolled = self._roll_up(pipeline, fit, members)
+                    waterfall.counting = False  # the first pass counted the providers' work
                     self._process(pipeline, "companies", schemas["companies"], figures["companies"], run_id, rolled=rolled)
                 else:
                     fit = self._process(pipeline, "companies", schemas["companies"], figures["companies"], run_id)
                     self._process(pipeline, "contacts", schemas["contacts"], figures["contacts"], run_id, fit=fit)
             except BaseException as exc:
+                figures["companies"].lookups = waterfall.figures
                 self._close(run_id, figures, "failed", f"{type(exc).__name__}: {exc}")
                 raise
+            figures["companies"].lookups = waterfall.figures
             self._close(run_id, figures, "ok", None)
         return RunResult(
             run_id, self.dry_run, figures, self.plan, self.quarantined, time.monotonic() - started
@@ -487,6 +501,7 @@ class Engine:
         member_parts: list[pl.DataFrame] = []
         newest: datetime | None = None
         written_hashes: list[pl.DataFrame] = []
+        provenance: list[pl.DataFrame] = []
         prior_hashes = (
             self.state.written_hashes(pipeline.connector_name, object_type)
             if any(n not in held for n in outputs) else None
@@ -524,6 +539,10 @@ class Engine:
                     counts.update({(r, c): n for r, c, n in pairs.iter_rows()})
                 if writer is not None:
                     writer.write(changes)  # once per batch read, in order, even if empty
+                    filled = Waterfall.provenance(df)
+                    if filled.height:
+                        written = pl.from_arrow(changes.table.select(["id"])).cast(pl.String)
+                        provenance.append(filled.join(written, on="id", how="semi"))
                 if df.height and "updated_at" in df.columns:
                     latest = df.get_column("updated_at").max()
                     if latest is not None and (newest is None or latest > newest):
@@ -545,6 +564,8 @@ class Engine:
                 1 for q in self.quarantined if q.object_type == object_type and q.stage == "write"
             )
             figures.written = figures.changed - rejected
+            if provenance:
+                self.state.save_provenance(pipeline.connector_name, object_type, pl.concat(provenance), run_id)
             if written_hashes:
                 self.state.save_written(
                     pipeline.connector_name, object_type,

@@ -8,6 +8,7 @@ form is masked.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 # Exit codes of the ``enrich`` command (documented in the README).
 EXIT_INTERNAL = 1
@@ -71,6 +72,21 @@ class QuotaExhausted(SourceError):
     checkpointed; the next run (after the vendor's reset) resumes from there."""
 
     exit_code = EXIT_QUOTA
+
+
+class ProviderExhausted(EnrichError):
+    """A data provider's allowance (credits, quota) is spent. The run goes on without it:
+    what it answered is kept, the records it was not asked for keep their blanks.
+
+    ``answered`` holds what the provider answered (and was charged for) in the lookup it
+    stopped in, shaped like ``lookup``'s result, so it is cached rather than paid again.
+    """
+
+    exit_code = EXIT_SOURCE
+
+    def __init__(self, message: str, answered: Any = None):
+        super().__init__(message)
+        self.answered = answered
 
 
 class LockedError(EnrichError):

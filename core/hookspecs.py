@@ -59,6 +59,20 @@ def register_enrichers(register: Callable[[type], None]) -> None:
     """
 
 
+@hookspec
+def register_providers(register: Callable[[type], None]) -> None:
+    """Register provider classes: outside sources of firmographics (a file, a vendor API).
+
+    :param register: call ``register(ProviderClass)`` once per provider. The class follows
+        :class:`crm_enrich.protocols.Provider`: it answers ``lookup(keys)`` and the engine
+        does the rest (which records to ask for, cache, budget, provenance).
+
+    Called once at start-up. Providers are listed among ``enrichers = [...]`` in
+    ``plugins.toml``; consecutive or not, they form a waterfall in that order: a field is
+    asked of a provider only while it is still missing or below ``min_confidence``.
+    """
+
+
 # ---------------------------------------------------------------------------
 # Scorers
 # ---------------------------------------------------------------------------

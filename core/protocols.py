@@ -179,6 +179,37 @@ class Enricher(Protocol):
 
 
 @runtime_checkable
+class Provider(Protocol):
+    """Looks records up in an outside source of firmographics: a file, a vendor's API.
+
+    Providers are listed among the enrichers in ``plugins.toml`` and run in that order as
+    a waterfall: the engine asks a provider only for the records that still miss one of
+    its ``fields`` (or hold it with less than the configured confidence), passing their
+    ``key`` column, normalised, distinct and non-null. ``lookup`` returns one row per key
+    found: the ``key`` column, every column of ``fields`` (null where the source has no
+    value) and ``confidence`` (float64 from 0 to 1, null where the source gives none);
+    keys not found are left out. It raises on a failure it could not retry away, or
+    :class:`crm_enrich.errors.ProviderExhausted` when its allowance is spent.
+
+    A ``paid`` provider's answers, found or not, are cached in the state store for
+    ``cache_days`` (``miss_days`` for a key not found) and each key it is asked counts
+    against the run's budget of paid lookups; it is asked for at most ``batch_size`` keys
+    at a time, and never for a key whose cached answer is still fresh.
+    """
+
+    name: ClassVar[str]
+    Settings: ClassVar[type[BaseModel]]
+    object_type: ClassVar[ObjectType]
+    key: ClassVar[str]
+    paid: ClassVar[bool]
+    fields: Mapping[str, Field]
+
+    def __init__(self, settings: Any, context: PluginContext) -> None: ...
+
+    def lookup(self, keys: pa.Array) -> pa.Table: ...
+
+
+@runtime_checkable
 class Scorer(Protocol):
     """Derives labels for companies or contacts.
 

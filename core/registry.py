@@ -19,7 +19,7 @@ from . import hookspecs
 from .errors import ConfigError
 
 GROUP = "crm_enrich"
-KINDS = ("connectors", "enrichers", "scorers")
+KINDS = ("connectors", "enrichers", "providers", "scorers")
 
 
 @dataclass
@@ -35,12 +35,13 @@ class LoadedPlugin:
 
 @dataclass
 class Registry:
-    """Every connector, enricher and scorer class the loaded plugins registered, by name."""
+    """Every connector, enricher, provider and scorer class the loaded plugins registered, by name."""
 
     plugin_manager: pluggy.PluginManager
     plugins: list[LoadedPlugin]
     connectors: dict[str, type] = field(default_factory=dict)
     enrichers: dict[str, type] = field(default_factory=dict)
+    providers: dict[str, type] = field(default_factory=dict)
     scorers: dict[str, type] = field(default_factory=dict)
 
     def kind_of(self, name: str) -> str | None:
@@ -105,7 +106,9 @@ def load_registry(extra_plugins: tuple[object, ...] = ()) -> Registry:
         p.hooks = sorted(
             hc.name for hc in pm.get_hookcallers(plugin) or [] if hc.name.startswith("register_")
         )
-    owners: dict[tuple[str, str], str] = {}
+    # Enrichers and providers share the ``enrichers = [...]`` list, so one namespace.
+    namespace = {"connectors": "connectors", "enrichers": "stages", "providers": "stages", "scorers": "scorers"}
+    owners: dict[tuple[str, str], tuple[str, str]] = {}
     for kind in KINDS:
         hook = getattr(pm.hook, f"register_{kind}")
         for impl in hook.get_hookimpls():
@@ -116,19 +119,25 @@ def load_registry(extra_plugins: tuple[object, ...] = ()) -> Registry:
                 if not isinstance(name, str) or not name:
                     problems.append(f"plugin {impl.plugin_name!r} registered {cls!r} without a name")
                     continue
-                target = getattr(registry, kind)
-                if name in target:
+                owner = owners.get((namespace[kind], name))
+                if owner is not None:
                     problems.append(
-                        f"{kind[:-1]} {name!r} is registered by both plugin "
-                        f"{owners[(kind, name)]!r} and plugin {impl.plugin_name!r}"
+                        f"{name!r} is registered by both plugin {owner[0]!r} ({_a(owner[1])}) "
+                        f"and plugin {impl.plugin_name!r} ({_a(kind)})"
                     )
                     continue
-                target[name] = cls
-                owners[(kind, name)] = impl.plugin_name
+                getattr(registry, kind)[name] = cls
+                owners[(namespace[kind], name)] = (impl.plugin_name, kind)
                 by_name[impl.plugin_name].provides.setdefault(kind, []).append(name)
     if problems:
         raise ConfigError(problems, source="plugins")
     return registry
+
+
+def _a(kind: str) -> str:
+    """``enrichers`` -> ``an enricher``."""
+    noun = kind[:-1]
+    return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
 
 
 def _kwargs(argnames: tuple[str, ...], **available):

@@ -2,9 +2,9 @@
 
 Runs and their figures, watermarks, per-record hashes of written values (for connectors
 that cannot read their labels back), each contact's company and roll-up labels (so an
-incremental run can roll up contacts it did not read), and quarantined records with
-their reasons. The
-engine owns it: connectors never see it, and it saves a watermark only after the write
+incremental run can roll up contacts it did not read), paid providers' answers (the
+enrichment cache, misses included), who filled each enriched field, and quarantined
+records with their reasons. The engine owns it: connectors never see it, and it saves a watermark only after the write
 it covers has succeeded.
 
 One run at a time per store: :meth:`StateStore.lock` takes an exclusive ``flock`` on a
@@ -65,6 +65,25 @@ CREATE TABLE IF NOT EXISTS members (   -- each contact's company and roll-up lab
     company_id TEXT,
     labels TEXT NOT NULL,
     PRIMARY KEY (connector, contact_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS lookups (   -- paid providers' answers; found = 0 is a cached miss
+    provider TEXT NOT NULL,
+    key TEXT NOT NULL,
+    found INTEGER NOT NULL,
+    answer TEXT,                       -- JSON: the fields and confidence
+    fetched_at TEXT NOT NULL,
+    PRIMARY KEY (provider, key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS provenance (   -- who filled each enriched field that was written
+    connector TEXT NOT NULL,
+    object_type TEXT NOT NULL,
+    record_id TEXT NOT NULL,
+    field TEXT NOT NULL,
+    provider TEXT NOT NULL,
+    confidence REAL,
+    fetched_at TEXT NOT NULL,
+    run_id INTEGER NOT NULL,
+    PRIMARY KEY (connector, object_type, record_id, field)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS quarantine (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -261,6 +280,49 @@ class StateStore:
                 " DO UPDATE SET company_id=excluded.company_id, labels=excluded.labels",
                 ((connector, *row) for row in rows.iter_rows()),
             )
+
+    # -- enrichment cache and provenance ----------------------------------------------
+
+    def cached_answers(
+        self, provider: str, keys: list[str], found_after: str, missed_after: str
+    ) -> list[tuple[str, bool, str | None, str]]:
+        """``(key, found, answer, fetched_at)`` of the keys with a fresh cached answer."""
+        rows = self._db.execute(
+            "SELECT key, found, answer, fetched_at FROM lookups WHERE provider=?"
+            " AND key IN (SELECT value FROM json_each(?))"
+            " AND fetched_at > CASE WHEN found THEN ? ELSE ? END",
+            (provider, json.dumps(keys), found_after, missed_after),
+        ).fetchall()
+        return [(r["key"], bool(r["found"]), r["answer"], r["fetched_at"]) for r in rows]
+
+    def save_answers(self, provider: str, rows: Iterable[tuple[str, bool, str | None, str]]) -> None:
+        """Cache answers the moment they arrive: a key paid for is never paid for again."""
+        with self._transaction() as db:
+            db.executemany(
+                "INSERT INTO lookups VALUES (?, ?, ?, ?, ?) ON CONFLICT (provider, key)"
+                " DO UPDATE SET found=excluded.found, answer=excluded.answer, fetched_at=excluded.fetched_at",
+                ((provider, key, int(found), answer, at) for key, found, answer, at in rows),
+            )
+
+    def save_provenance(self, connector: str, object_type: str, rows: pl.DataFrame, run_id: int) -> None:
+        """``id, field, provider, confidence, at`` of the enriched values just written."""
+        with self._transaction() as db:
+            db.executemany(
+                "INSERT INTO provenance VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (connector, object_type, record_id, field) DO UPDATE SET"
+                " provider=excluded.provider, confidence=excluded.confidence,"
+                " fetched_at=excluded.fetched_at, run_id=excluded.run_id",
+                ((connector, object_type, rid, f, p, c, at, run_id) for rid, f, p, c, at in rows.iter_rows()),
+            )
+
+    def provenance(self, connector: str, object_type: str, record_id: str) -> dict[str, dict[str, Any]]:
+        """Who filled each enriched field of one record: ``{field: {provider, confidence, ...}}``."""
+        rows = self._db.execute(
+            "SELECT field, provider, confidence, fetched_at, run_id FROM provenance"
+            " WHERE connector=? AND object_type=? AND record_id=?",
+            (connector, object_type, record_id),
+        ).fetchall()
+        return {r["field"]: {k: r[k] for k in ("provider", "confidence", "fetched_at", "run_id")} for r in rows}
 
     # -- quarantine -----------------------------------------------------------------
 

@@ -19,7 +19,8 @@ TESTS = "\n".join(p.read_text() for p in Path(__file__).parent.glob("test_*.py")
 
 def test_the_design_hooks_exist():
     assert {name for name, _ in HOOKS} == {
-        "register_connectors", "register_enrichers", "register_scorers", "register_commands"
+        "register_connectors", "register_enrichers", "register_providers", "register_scorers",
+        "register_commands",
     }
 
 

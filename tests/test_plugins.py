@@ -165,7 +165,7 @@ def test_a_misspelled_hook_is_an_error():
 def test_two_plugins_registering_one_name_is_an_error():
     with pytest.raises(ConfigError) as caught:
         load_registry(extra_plugins=(_Clash(),))
-    assert "connector 'files' is registered by both plugin 'files' and plugin 'clash'" in str(caught.value)
+    assert "'files' is registered by both plugin 'files' (a connector) and plugin 'clash' (a connector)" in str(caught.value)
 
 
 class TopLevelDomain:
