@@ -10,16 +10,17 @@ rate limits, contract refusal, then the endpoint itself.
 from __future__ import annotations
 
 import json
-import sys
 import threading
 import time
 import traceback
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
+from http.server import BaseHTTPRequestHandler
+from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
+
+from loopback import LoopbackServer
 
 from . import contract
 from .catalog import DEFAULT_GROUPS, OBJECT_TYPES, USUAL_FIELD_TYPE
@@ -71,7 +72,7 @@ class Reply:
     drop: str | None = None  # cut the connection instead of answering
 
 
-class FakeHubSpot:
+class FakeHubSpot(LoopbackServer):
     """A stateful HubSpot on 127.0.0.1 for one test: seed it, switch faults and limits,
     point a client at ``base_url`` with ``token``, then inspect what it received."""
 
@@ -86,38 +87,10 @@ class FakeHubSpot:
         self._lock = threading.Lock()
         self._requests: list[LoggedRequest] = []
         self._violations: list[str] = []
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
         self._started = time.monotonic()
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    def start(self) -> Self:
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.fake = self
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="fake-hubspot", daemon=True)
-        self._thread.start()
-        self._started = time.monotonic()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._thread.join()
-            self._server = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
 
     # -- seeding -----------------------------------------------------------------------------
 
@@ -403,16 +376,6 @@ def _generated(object_type: str, n: int) -> dict[str, str]:
     return {"email": f"person{n}@example.com", "firstname": "Person", "lastname": str(n)}
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    fake: FakeHubSpot
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        """A client that gave up (timeout, closed socket) is normal here; anything else is not."""
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
-
-
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as HubSpot serves it
     server_version = "FakeHubSpot"
@@ -441,3 +404,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the fake's request log is ``FakeHubSpot.requests``."""
+
+
+FakeHubSpot.handler = _Handler
+FakeHubSpot.thread_name = "fake-hubspot"
