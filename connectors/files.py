@@ -284,7 +284,10 @@ class FilesConnector:
         layout = self._layout(self._input(object_type), spec.format)
         mapping = self._mapping(object_type, outputs, layout)
         schema = self.schema(object_type, outputs)
-        inputs = {n: c for n, c in mapping.items() if n not in outputs}
+        # An output that is also an input (a filled firmographic) is read, parsed and
+        # checked as an input: what a person typed is the source's value.
+        both = _filled(object_type, outputs)
+        inputs = {n: c for n, c in mapping.items() if n not in outputs or n in both}
         held = self._held_labels(object_type, outputs)
         wanted = set(inputs.values())
         if held is None:  # labels are read from the file itself
@@ -304,14 +307,18 @@ class FilesConnector:
         rows = _CsvRows(report=malformed)
         for raw, lines in _rebatch(self._raw(layout, sorted(wanted), rows), batch_size):
             df = self._canonical(object_type, raw, lines, inputs, layout.path)
+            labelled = [n for n in outputs if n not in both]
+            absent = [n for n in both if n not in df.columns]  # filled into a column the file lacks
+            df = df.with_columns(pl.lit(None, columns.polars_type(outputs[n].type)).alias(n) for n in absent)
             if held is None:
                 labels = raw.with_columns(
-                    _parse_label(_column_or_null(raw, mapping.get(n)), f).alias(n)
-                    for n, f in outputs.items()
-                ).select(list(outputs))  # with_columns: a missing column's null broadcasts to every row
+                    _parse_label(_column_or_null(raw, mapping.get(n)), outputs[n]).alias(n)
+                    for n in labelled
+                ).select(labelled)  # with_columns: a missing column's null broadcasts to every row
                 df = pl.concat([df, labels], how="horizontal")
-            else:
-                df = df.join(held, on="id", how="left", maintain_order="left")
+            else:  # the source's value, else what an earlier run filled into the copy
+                df = df.join(held.rename({n: f"_held_{n}" for n in both}), on="id", how="left", maintain_order="left")
+                df = df.with_columns(pl.coalesce(n, f"_held_{n}").alias(n) for n in both)
             df = df.filter(pl.col("_keep")).select(schema.names)
             if writer is not None:
                 writer.stash(raw, lines, rows)
@@ -431,6 +438,7 @@ class _FileWriter:
             c for c in self.label_columns.values() if c not in self.source.header
         ]
         self.held: pl.DataFrame | None = None  # output_dir mode: the previous copy's labels
+        self.filled = _filled(object_type, fields)  # outputs that are inputs too
         self.replay = None  # set by read(): the source's raw batches again, from the start
         self.clean_batches = 0  # batches passed before the first change, not yet written
         self.pending: deque[tuple[pl.DataFrame, pl.Series | None, _CsvRows]] = deque()
@@ -569,10 +577,9 @@ class _FileWriter:
             spec = self.fields[name]
             # only the fields the engine marked changed: write policies live in that mask
             hit = pl.col(f"_changed_{name}").fill_null(False) if new is not None else pl.lit(False)
-            current = (
-                pl.col(f"_held_{name}") if self.held is not None
-                else _parse_label(_column_or_null(raw, column), spec)
-            )
+            current = _parse_label(_column_or_null(raw, column), spec)
+            if self.held is not None:  # the copy's label; for a filled input, the source's value first
+                current = pl.coalesce(current, f"_held_{name}") if name in self.filled else pl.col(f"_held_{name}")
             new_value = pl.col(f"_new_{name}") if new is not None else pl.lit(None, columns.polars_type(spec.type))
             value = pl.when(hit).then(new_value).otherwise(current)
             if as_text:
@@ -649,6 +656,11 @@ def _rebatch(parts: Iterator[tuple[pl.DataFrame, pl.Series | None]], size: int):
             held -= size
     if held:
         yield pl.concat(buffer), (pl.concat(line_buffer) if line_buffer else None)
+
+
+def _filled(object_type: str, outputs: Mapping[str, Field]) -> set[str]:
+    """Outputs that are canonical inputs too: values filled in, not labels invented."""
+    return {n for n in outputs if n in columns.INPUTS[object_type].names}
 
 
 def _column_or_null(raw: pl.DataFrame, column: str | None) -> pl.Expr:

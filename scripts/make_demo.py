@@ -1,10 +1,15 @@
 #!/usr/bin/env python3
-"""Generate the bundled demo CRM: core/demo/companies.csv, contacts.csv and README.md.
+"""Generate the bundled demo CRM: core/demo/companies.csv, contacts.csv, reference.csv and README.md.
 
 A HubSpot-style export (HubSpot column labels, internal enumeration values) of about
 3,000 companies and 12,000 contacts, with a handful of deliberately messy rows that
 exercise the engine's parsing, quarantine and normalisation paths. README.md lists
 every messy row with its Record ID.
+
+reference.csv is a vendor export for most of the same companies (People Data Labs' free
+company dataset layout plus employee_count), for the ``reference`` provider: it holds the
+companies' true facts, so the demo's ``enrich sync`` fills the CRM's blanks from it. It is
+drawn from its own generator (seed + 1), so the CRM files do not depend on it.
 
 Deterministic: a fixed seed, the standard library only (``random``, ``csv``), no
 network. Re-running it reproduces byte-identical files::
@@ -832,6 +837,7 @@ class Companies:
         regions = REGIONS[country]
         state, cities, _ = rng.choices(regions, weights=[r[2] for r in regions])[0]
         city = rng.choice(cities)
+        c["state_true"], c["city_true"] = state, city  # kept for reference.csv (no rng call)
         c["state"] = "" if rng.random() < 0.1 else state
         c["city"] = "" if rng.random() < 0.05 else city
         if digital:
@@ -840,7 +846,8 @@ class Companies:
         else:
             age = rng.lognormvariate(math.log(14 + 6 * math.log10(emp + 1)), 0.75)
             age = min(age, 160)
-        c["founded"] = "" if rng.random() < 0.09 else str(2026 - max(0, int(age)))
+        c["founded_true"] = str(2026 - max(0, int(age)))  # kept for reference.csv (no rng call)
+        c["founded"] = "" if rng.random() < 0.09 else c["founded_true"]
         # funding
         fp = FUNDED_P[digital]
         stage = ""
@@ -1106,7 +1113,7 @@ def build(seed: int = SEED):
     for c in choose(4):
         messy.append(("blank_industry", c, f"blank Industry (was {c['industry']})",
                       "industry criterion reported as unknown in icp_reasons, not as a mismatch"))
-        c["industry"] = ""
+        c["industry_true"], c["industry"] = c["industry"], ""
     for c, txt in zip(choose(4, lambda c: c["country"] == "US"), ["USA", "United States", "USA", "United States"]):
         c["country_text"] = txt
         messy.append(("country_name", c, f"Country/Region written as {txt!r}",
@@ -1257,6 +1264,212 @@ def demo_icp_tier(c: dict) -> str:
     return "A" if score >= 80 else "B" if score >= 60 else "C" if score >= 40 else "D"
 
 
+# ---------------------------------------------------------------------------
+# reference.csv: a vendor export for the `reference` provider
+# ---------------------------------------------------------------------------
+# People Data Labs' free company dataset layout, plus employee_count (a column of PDL's paid
+# company data: a band is not a head count).
+REFERENCE_HEADER = ["id", "name", "website", "founded", "size", "locality", "region", "country",
+                    "industry", "linkedin_url", "employee_count"]
+REFERENCE_COVERAGE = 0.8  # share of the demo companies the file holds
+REFERENCE_EXTRA = 150  # rows for companies that are not in the CRM
+REFERENCE_DISAGREE = 0.10  # share of covered companies where the vendor differs from the CRM
+REFERENCE_INDUSTRY_DISAGREE = 12  # of those, how many differ on industry (the rest on employees)
+REFERENCE_GAPS = {"founded": 0.06, "linkedin_url": 0.03}  # values the vendor does not have
+# Forms a vendor writes a website in, for rows whose key the engine must normalise.
+REFERENCE_KEY_FORMS = ["www.{d}", "{D}", "https://{d}/", "http://www.{d}"]
+
+# PDL's industry labels (lowercase), in the order of HUBSPOT_INDUSTRIES: the crosswalk of
+# ../shared/taxonomies/hubspot_company_industry.tsv, embedded so that the script runs on a clean
+# clone. Checked below: each label, upper-cased with '&' dropped and every other run of
+# non-alphanumerics turned into '_', is its HubSpot value.
+_PDL_INDUSTRY_LABELS = """
+accounting; airlines/aviation; alternative dispute resolution; alternative medicine; animation;
+apparel & fashion; architecture & planning; arts and crafts; automotive; aviation & aerospace;
+banking; biotechnology; broadcast media; building materials; business supplies and equipment;
+capital markets; chemicals; civic & social organization; civil engineering; commercial real estate;
+computer & network security; computer games; computer hardware; computer networking; computer
+software; construction; consumer electronics; consumer goods; consumer services; cosmetics; dairy;
+defense & space; design; e-learning; education management; electrical/electronic manufacturing;
+entertainment; environmental services; events services; executive office; facilities services;
+farming; financial services; fine art; fishery; food & beverages; food production; fund-raising;
+furniture; gambling & casinos; glass, ceramics, & concrete; government administration; government
+relations; graphic design; health, wellness and fitness; higher education; hospital & health care;
+hospitality; human resources; import and export; individual & family services; industrial
+automation; information services; information technology and services; insurance; international
+affairs; international trade and development; internet; investment banking; investment management;
+judiciary; law enforcement; law practice; legal services; legislative office; leisure, travel, &
+tourism; libraries; logistics and supply chain; luxury goods & jewelry; machinery; management
+consulting; maritime; market research; marketing and advertising; mechanical or industrial
+engineering; media production; medical devices; medical practice; mental health care; military;
+mining & metals; motion pictures and film; museums and institutions; music; nanotechnology;
+newspapers; non-profit organization management; oil & energy; online media; outsourcing/offshoring;
+package/freight delivery; packaging and containers; paper & forest products; performing arts;
+pharmaceuticals; philanthropy; photography; plastics; political organization; primary/secondary
+education; printing; professional training & coaching; program development; public policy; public
+relations and communications; public safety; publishing; railroad manufacture; ranching; real
+estate; recreational facilities and services; religious institutions; renewables & environment;
+research; restaurants; retail; security and investigations; semiconductors; shipbuilding; sporting
+goods; sports; staffing and recruiting; supermarkets; telecommunications; textiles; think tanks;
+tobacco; translation and localization; transportation/trucking/railroad; utilities; venture capital
+& private equity; veterinary; warehousing; wholesale; wine and spirits; wireless; writing and
+editing
+"""
+PDL_INDUSTRY = dict(zip(HUBSPOT_INDUSTRIES, (" ".join(x.split()) for x in _PDL_INDUSTRY_LABELS.split(";"))))
+assert len(PDL_INDUSTRY) == 147 and all(
+    "_".join("".join(ch if ch.isalnum() else " " for ch in v.upper().replace("&", "")).split()) == k
+    for k, v in PDL_INDUSTRY.items())
+# PDL's canonical country names (lowercase English) for the generator's countries.
+PDL_COUNTRY = {
+    "US": "united states", "GB": "united kingdom", "DE": "germany", "FR": "france", "CA": "canada",
+    "ES": "spain", "NL": "netherlands", "SE": "sweden", "BR": "brazil", "IN": "india", "AU": "australia",
+    "IE": "ireland", "CH": "switzerland", "IT": "italy", "MX": "mexico", "SG": "singapore", "PL": "poland",
+    "DK": "denmark", "JP": "japan",
+}
+assert set(PDL_COUNTRY) == set(COUNTRY_WEIGHT)
+# PDL company size buckets (upper bound, band)
+PDL_SIZES = [(10, "1-10"), (50, "11-50"), (200, "51-200"), (500, "201-500"), (1000, "501-1000"),
+             (5000, "1001-5000"), (10000, "5001-10000")]
+# a different but related industry, for the vendor rows that disagree with the CRM on industry
+RELATED_INDUSTRY = {
+    "COMPUTER_SOFTWARE": ["INTERNET", "INFORMATION_TECHNOLOGY_AND_SERVICES"],
+    "INTERNET": ["COMPUTER_SOFTWARE", "ONLINE_MEDIA"],
+    "INFORMATION_TECHNOLOGY_AND_SERVICES": ["COMPUTER_SOFTWARE", "OUTSOURCING_OFFSHORING"],
+    "FINANCIAL_SERVICES": ["BANKING", "INVESTMENT_MANAGEMENT"],
+    "MARKETING_AND_ADVERTISING": ["PUBLIC_RELATIONS_AND_COMMUNICATIONS", "ONLINE_MEDIA"],
+    "HOSPITAL_HEALTH_CARE": ["MEDICAL_PRACTICE", "HEALTH_WELLNESS_AND_FITNESS"],
+    "RETAIL": ["CONSUMER_GOODS", "WHOLESALE"],
+    "MANAGEMENT_CONSULTING": ["PROFESSIONAL_TRAINING_COACHING", "OUTSOURCING_OFFSHORING"],
+    "REAL_ESTATE": ["COMMERCIAL_REAL_ESTATE", "CONSTRUCTION"],
+    "STAFFING_AND_RECRUITING": ["HUMAN_RESOURCES"],
+}
+# CRM columns the reference file can fill: company key, CRM column label, reference column
+REFERENCE_FILLS = [("industry", "Industry", "industry"), ("employees", "Number of Employees", "employee_count"),
+                   ("founded", "Year Founded", "founded"), ("city", "City", "locality"),
+                   ("state", "State/Region", "region")]
+QUARANTINED_KINDS = ("employees_text", "extra_field")  # rows the engine quarantines on read
+
+
+def pdl_size(n: int) -> str:
+    return next((band for top, band in PDL_SIZES if n <= top), "10001+")
+
+
+def pdl_id(rng: random.Random) -> str:
+    """An opaque id in the style of PDL's current company ids (28 alphanumerics)."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+    return "".join(rng.choice(alphabet) for _ in range(28))
+
+
+def build_reference(companies: list[dict], messy: list, seed: int = SEED) -> dict:
+    """The vendor file's rows and what the README says about them.
+
+    Uses its own generator (``seed + 1``): the CRM files do not depend on it. Values are each
+    company's true facts (before the CRM's blanks and messy edits), except the rows chosen to
+    disagree with the CRM."""
+    rng = random.Random(seed + 1)
+    kind = {c["id"]: k for k, c, _, _ in messy}
+    # every messy-row company is in the file, except the two formula probes (a vendor carries no
+    # such names, and the file may well be opened in a spreadsheet)
+    forced = [c for c in companies if c["id"] in kind and kind[c["id"]] != "formula"]
+    pool = [c for c in companies if c["id"] not in kind]
+    n_covered = round(REFERENCE_COVERAGE * len(companies))
+    chosen = {c["id"] for c in forced} | {c["id"] for c in rng.sample(pool, n_covered - len(forced))}
+    covered = [c for c in companies if c["id"] in chosen]
+
+    def record(c: dict, domain: str) -> dict:
+        return {"domain": domain, "website": domain, "name": " ".join(c["name"].split()),
+                "founded": c["founded_true"], "locality": c["city_true"], "region": c["state_true"],
+                "country": c["country"], "industry": c.get("industry_true") or c["industry"],
+                "employees": c["employees_n"], "linkedin_url": "", "company": c}
+
+    rows = [record(c, c["domain"] or c["domain_real"]) for c in covered]
+    by_id = {r["company"]["id"]: r for r in rows}
+
+    # -- disagreements: only where the CRM holds a value, so each one shows "kept" --------
+    plain = [r for r in rows if r["company"]["id"] not in kind]
+    ind_cands = [r for r in plain if r["company"]["industry"] in RELATED_INDUSTRY]
+    disagree_industry = rng.sample(ind_cands, REFERENCE_INDUSTRY_DISAGREE)
+    for r in disagree_industry:
+        r["industry"] = rng.choice(RELATED_INDUSTRY[r["company"]["industry"]])
+    taken = {id(r) for r in disagree_industry}
+    n_emp = round(REFERENCE_DISAGREE * len(rows)) - REFERENCE_INDUSTRY_DISAGREE
+    emp_cands = [r for r in plain if id(r) not in taken and r["company"]["employees"] and r["employees"] >= 7]
+    disagree_employees = rng.sample(emp_cands, n_emp)
+    for r in disagree_employees:
+        n = r["employees"]
+        delta = max(1, int(n * rng.uniform(0.02, 0.15)))  # >= 1 and <= 15 % since n >= 7
+        r["employees"] = n + delta if rng.random() < 0.5 else n - delta
+    taken |= {id(r) for r in disagree_employees}
+    disagree_employees.sort(key=lambda r: companies.index(r["company"]))
+    disagree_industry.sort(key=lambda r: companies.index(r["company"]))
+
+    # -- companies that are not in the CRM -------------------------------------------------
+    extra_ids = IdPool(rng)
+    extra_ids.used |= {int(c["id"]) for c in companies}
+    gen = Companies(rng, extra_ids)
+    gen.domains |= {c["domain"] or c["domain_real"] for c in companies}
+    for _ in range(REFERENCE_EXTRA):
+        c = gen.make()
+        c["extra"] = True
+        rows.append(record(c, c["domain"]))
+
+    # -- what a vendor does not know; ids and LinkedIn pages ------------------------------
+    forced_ids = {c["id"] for c in forced}
+    ids: set[str] = set()
+    slugs: set[str] = set()
+    for r in rows:
+        keep = r["company"]["id"] in forced_ids
+        if not keep and rng.random() < REFERENCE_GAPS["founded"]:
+            r["founded"] = ""
+        while True:
+            r["id"] = pdl_id(rng)
+            if r["id"] not in ids:
+                ids.add(r["id"])
+                break
+        base = r["domain"].split(".")[0]
+        s, n = base, 2
+        while s in slugs:
+            s, n = f"{base}-{n}", n + 1
+        slugs.add(s)
+        if keep or rng.random() >= REFERENCE_GAPS["linkedin_url"]:
+            r["linkedin_url"] = f"linkedin.com/company/{s}"
+
+    # -- a few keys written the way vendors write them: the engine normalises them ---------
+    def fills(r: dict) -> list[str]:
+        c = r["company"]
+        return [label for key, label, col in REFERENCE_FILLS
+                if not c[key] and (r["employees"] if col == "employee_count" else r[col])]
+
+    key_cands = [r for r in rows if not r["company"].get("extra") and r["company"]["id"] not in kind
+                 and id(r) not in taken and fills(r)]
+    noncanonical = rng.sample(key_cands, len(REFERENCE_KEY_FORMS))
+    for r, form in zip(noncanonical, REFERENCE_KEY_FORMS):
+        d = r["domain"]
+        first, _, rest = d.partition(".")
+        r["website"] = form.format(d=d, D=f"{first.capitalize()}.{rest.upper()}")
+    noncanonical.sort(key=lambda r: r["domain"])
+
+    rows.sort(key=lambda r: r["domain"])
+    assert len({r["domain"] for r in rows}) == len(rows), "a domain twice in reference.csv"
+    return {"rows": rows, "covered": covered, "by_id": by_id, "kind": kind, "fills": fills,
+            "disagree_industry": disagree_industry, "disagree_employees": disagree_employees,
+            "noncanonical": noncanonical}
+
+
+def reference_row(r: dict) -> list[str]:
+    return [r["id"], r["name"], r["website"], r["founded"], pdl_size(r["employees"]), r["locality"],
+            r["region"], PDL_COUNTRY[r["country"]], PDL_INDUSTRY[r["industry"]], r["linkedin_url"],
+            str(r["employees"])]
+
+
+def reference_csv(ref: dict) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
+    w.writerow(REFERENCE_HEADER)
+    w.writerows(reference_row(r) for r in ref["rows"])
+    return buf.getvalue()
+
+
 def company_row(c: dict) -> list[str]:
     row = [c["id"], c["name"], c["domain"], c["website"], c["industry"], c["employees"], c["revenue"],
            c.get("country_text", c["country"]), c["state"], c["city"], c["founded"], c["funding_total"],
@@ -1302,7 +1515,124 @@ def _md(s: str) -> str:
     return s.replace("\n", "\\n").replace("|", "\\|")
 
 
-def readme(companies, contacts, messy, cmessy, clines, klines, sizes) -> str:
+def readme_reference(companies: list[dict], ref: dict, size: int) -> list[str]:
+    """The README section on reference.csv."""
+    rows, covered, by_id, kind, fills = ref["rows"], ref["covered"], ref["by_id"], ref["kind"], ref["fills"]
+    n_extra = sum(1 for r in rows if r["company"].get("extra"))
+    n_gap = {k: sum(1 for r in rows if not r[k]) for k in REFERENCE_GAPS}
+    read = [c for c in companies if kind.get(c["id"]) not in QUARANTINED_KINDS]
+    L = []
+    L.append("## Reference data (reference.csv)\n")
+    L.append("`reference.csv` stands in for a firmographic file the user already has: a vendor export in the "
+             "layout of People Data Labs' free company dataset (`id`, `name`, `website`, `founded`, `size`, "
+             "`locality`, `region`, `country`, `industry`, `linkedin_url`) plus `employee_count`, a column of PDL's "
+             "paid company data (a band is not a head count). The `reference` provider joins it to the CRM by "
+             "domain, offline, and fills blanks only (policy `fill_missing`): a value a person entered is never "
+             "overwritten. PDL's layout is the provider's default, so `path = \"core/demo/reference.csv\"` is all "
+             "it needs.\n")
+    L.append(f"- {len(rows):,} rows: {len(covered):,} of the {len(companies):,} demo companies "
+             f"({100 * len(covered) / len(companies):.1f} %) and {n_extra} companies that are not in the CRM "
+             "(other domains, as any real export has). UTF-8 without BOM, `\\n` line endings, minimal quoting, "
+             "sorted by domain; no domain appears twice, also after normalisation.\n"
+             "- The demo companies in it: every company of the messy rows above except the two formula probes "
+             "(no vendor carries such names, and this file may well be opened in a spreadsheet); the rest is a "
+             "random sample of the regular companies. The two competitors are in it (they stay tier D: the "
+             "disqualifier does not depend on firmographics). So is the malformed row's company "
+             "(`barrettlowe.com`): its CRM row is quarantined on read, so its reference row goes unused. The three "
+             "website-only companies are keyed under their real domain, so they link only through the domain the "
+             "engine derives from `Website URL`.\n"
+             "- Values are each company's true facts (as generated before the CRM's cells were blanked or made "
+             "messy), except the rows that disagree on purpose (below). `website` is the bare registrable domain "
+             f"(except {len(ref['noncanonical'])} rows, below); `industry` is PDL's lowercase label of the HubSpot "
+             "value (`computer software`, `information technology and services`; the crosswalk of "
+             "`hubspot_company_industry.tsv`, embedded in the script); `country` is PDL's lowercase English name "
+             "(`united states`, `united kingdom`, `germany`); `size` is PDL's band of `employee_count` (`1-10` … "
+             "`10001+`); `id` is an opaque 28-character id; `linkedin_url` is `linkedin.com/company/<slug>`. "
+             "Unlike PDL's own file, `name`, `locality` and `region` keep the CRM's display casing "
+             "(`San Francisco`, `Québec`); the two names with a line break have a space instead.\n"
+             f"- What the vendor does not know: `founded` is blank on {n_gap['founded']} rows and `linkedin_url` on "
+             f"{n_gap['linkedin_url']} (never on a messy-row company); `region` is blank for Singapore (no region, "
+             "as in the CRM). Every other cell is filled, and every value is readable.\n")
+    L.append("### What it fills\n")
+    L.append("Blank CRM cells among the companies the engine reads (the quarantined rows left out), how many of "
+             "those companies the file holds, and how many of those blanks it fills (it cannot fill a `founded` "
+             "it does not have, nor a region for Singapore):\n")
+    L.append("| CRM column | reference column | blank in the CRM | company in reference.csv | filled |")
+    L.append("|---|---|---|---|---|")
+    for key, label, col in REFERENCE_FILLS:
+        blank = [c for c in read if not c[key]]
+        held = [c for c in blank if c["id"] in by_id]
+        filled = [c for c in held if label in fills(by_id[c["id"]])]
+        L.append(f"| {label} | {col} | {len(blank)} | {len(held)} | {len(filled)} |")
+    L.append("")
+    n_filled = sum(1 for c in read if c["id"] in by_id and fills(by_id[c["id"]]))
+    L.append(f"{n_filled} companies get at least one value. `Country/Region` and `Company name` are never blank in "
+             "the CRM, so nothing is filled there.\n")
+    # tier mix once the blanks are filled (same ICP as above; the rows that disagree change nothing)
+    tiers = dict.fromkeys("ABCD", 0)
+    for c in read:
+        r = by_id.get(c["id"])
+        f = dict(c)
+        if r is not None and not c["employees"]:
+            f["employees"], f["employees_n"] = str(r["employees"]), r["employees"]
+        if r is not None and not c["industry"]:
+            f["industry"] = r["industry"]
+        tiers["D" if c["domain"] in ("rivalcrm.com", "rival-analytics.io") else demo_icp_tier(f)] += 1
+    n = sum(tiers.values())
+    L.append("Of the demo ICP's criteria only industry and employees are filled from this file; with those fills "
+             f"the {n:,} companies come out as "
+             + ", ".join(f"{t} {v} ({100 * v / n:.1f} %)" for t, v in tiers.items()) + ".\n")
+    L.append("### Messy-row companies\n")
+    L.append("| Record ID | field | CRM value | reference value | expected |")
+    L.append("|---|---|---|---|---|")
+    for k, c, _what, _exp in [m for m in ref["messy"] if m[1]["id"] in by_id]:
+        r = by_id[c["id"]]
+        if k == "website_only":
+            L.append(f"| {c['id']} | website (key) | {_md(c['website'])} | {r['website']} | "
+                     "linked by the domain derived from `Website URL` |")
+        for key, label, col in REFERENCE_FILLS:
+            if label in fills(r) and k not in QUARANTINED_KINDS:
+                v = reference_row(r)[REFERENCE_HEADER.index(col)]
+                L.append(f"| {c['id']} | {label} | (blank) | {_md(v)} | filled |")
+        if k == "country_name":
+            L.append(f"| {c['id']} | Country/Region | {c['country_text']} | {PDL_COUNTRY[r['country']]} | "
+                     "kept: both read as US, nothing to write |")
+        if k == "employees_text":
+            L.append(f"| {c['id']} | Number of Employees | {c['employees']} | {r['employees']} | "
+                     "kept: the row is quarantined on read; a value a person entered is never overwritten |")
+        if k == "extra_field":
+            L.append(f"| {c['id']} | (whole row) | malformed | {r['website']} | "
+                     "not used: the row is quarantined on read |")
+    L.append("")
+    L.append("The other messy-row companies in the file (non-ASCII names, quotes, line breaks, competitors) hold "
+             "the same values as the CRM, except any blank listed here: nothing else to write.\n")
+    L.append("### Rows that disagree with the CRM\n")
+    de, di = ref["disagree_employees"], ref["disagree_industry"]
+    up = sum(1 for r in de if r["employees"] > r["company"]["employees_n"])
+    L.append(f"{len(de) + len(di)} rows ({100 * (len(de) + len(di)) / len(covered):.1f} % of the covered companies), "
+             "all where the CRM holds a value, so each one shows a value a person entered being kept: "
+             f"{len(de)} differ on `employee_count` by 1–15 % ({up} higher, {len(de) - up} lower than the CRM's "
+             f"`Number of Employees`, with `size` the band of the vendor's count), and {len(di)} on industry, "
+             "a related one:\n")
+    L.append("| Record ID | field | CRM value | reference value | expected |")
+    L.append("|---|---|---|---|---|")
+    for r in di:
+        c = r["company"]
+        L.append(f"| {c['id']} | Industry | {c['industry']} | {PDL_INDUSTRY[r['industry']]} | kept |")
+    L.append("")
+    L.append("### Keys not written as a bare domain\n")
+    L.append("These rows write `website` the way some exports do; the provider must normalise the file's keys "
+             "like the CRM's to link them:\n")
+    L.append("| website in reference.csv | domain | Record ID | fills |")
+    L.append("|---|---|---|---|")
+    for r in ref["noncanonical"]:
+        L.append(f"| `{r['website']}` | {r['domain']} | {r['company']['id']} | {', '.join(fills(r))} |")
+    L.append("")
+    L.append(f"Size: reference.csv {size:,} bytes.\n")
+    return L
+
+
+def readme(companies, contacts, messy, cmessy, clines, klines, sizes, ref=None) -> str:
     n_unlinked = sum(1 for k in contacts if not k["company_id"])
     n_web = sum(1 for k in contacts if k["webmail"])
     L = []
@@ -1310,6 +1640,10 @@ def readme(companies, contacts, messy, cmessy, clines, klines, sizes) -> str:
     L.append("A synthetic HubSpot-style export used by the quick start, the docs and the tests: "
              f"{len(companies):,} companies (`companies.csv`) and {len(contacts):,} contacts (`contacts.csv`). "
              "Every name, domain, email and phone number is made up.\n")
+    if ref is not None:
+        L.append("`reference.csv` is a vendor-style firmographic file for most of the same companies, which the "
+                 "`reference` provider joins by domain to fill blanks: see "
+                 "[Reference data](#reference-data-referencecsv).\n")
     L.append("Regenerate (deterministic, byte-identical, standard library only):\n")
     L.append("```\npython scripts/make_demo.py\n```\n")
     L.append("Do not edit these files by hand; change `scripts/make_demo.py` and re-run it "
@@ -1368,6 +1702,8 @@ def readme(companies, contacts, messy, cmessy, clines, klines, sizes) -> str:
         L.append(f"| {k['id']} | {row} | {line} | {_md(what)} | {_md(exp)} |")
     L.append("")
     L.append(f"Sizes: companies.csv {sizes[0]:,} bytes, contacts.csv {sizes[1]:,} bytes.\n")
+    if ref is not None:
+        L.extend(readme_reference(companies, ref, sizes[2]))
     return "\n".join(L)
 
 
@@ -1381,13 +1717,18 @@ def main(argv=None) -> None:
     ktext, klines = write_csv(CONTACT_HEADER, [contact_row(k) for k in contacts], {k["id"] for _, k, _, _ in cmessy})
     cbytes = ctext.encode("utf-8")
     kbytes = ktext.encode("utf-8-sig")
+    ref = build_reference(companies, messy, args.seed)
+    ref["messy"] = messy
+    rbytes = reference_csv(ref).encode("utf-8")
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "companies.csv").write_bytes(cbytes)
     (args.out / "contacts.csv").write_bytes(kbytes)
-    (args.out / "README.md").write_bytes(
-        readme(companies, contacts, messy, cmessy, clines, klines, (len(cbytes), len(kbytes))).encode("utf-8"))
+    (args.out / "reference.csv").write_bytes(rbytes)
+    (args.out / "README.md").write_bytes(readme(companies, contacts, messy, cmessy, clines, klines,
+                                                (len(cbytes), len(kbytes), len(rbytes)), ref).encode("utf-8"))
     print(f"wrote {args.out}/companies.csv ({len(companies)} rows, {len(cbytes):,} bytes), "
-          f"contacts.csv ({len(contacts)} rows, {len(kbytes):,} bytes), README.md")
+          f"contacts.csv ({len(contacts)} rows, {len(kbytes):,} bytes), "
+          f"reference.csv ({len(ref['rows'])} rows, {len(rbytes):,} bytes), README.md")
 
 
 if __name__ == "__main__":

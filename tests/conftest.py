@@ -20,7 +20,7 @@ import pytest
 
 from hubspot_fake import FakeHubSpot
 
-BUILTINS = "files,icp,employee_band,job_title,email_type,contact_country,persona"
+BUILTINS = "files,icp,firmographics,reference,pdl,employee_band,job_title,email_type,contact_country,persona"
 os.environ["CRM_ENRICH_PLUGINS"] = BUILTINS
 
 COMPANY_HEADER = ["id", "name", "domain", "industry", "employees", "annual_revenue", "country", "technologies"]

@@ -53,11 +53,11 @@ def test_every_problem_is_reported_at_once_with_its_key_path(tmp_path):
         "engine.batch_size: Input should be greater than 0 (got -5)",
         "engine.on_plugin_error: Input should be 'quarantine' or 'fail' (got 'ignore')",
         "write.policy.icp_tier: Input should be 'overwrite', 'fill_missing' or 'never' (got 'sometimes')",
-        "enricher: unknown key (did you mean 'enrichers'?); expected one of: connector, engine, enrichers, plugins, scorers, write",
+        "enricher: unknown key (did you mean 'enrichers'?); expected one of: connector, engine, enrichers, plugins, scorers, waterfall, write",
         "connector: no connector named 'filez' (did you mean 'files'?); available: files",
         "scorers[1]: no scorer named 'nope'; available: icp, persona",
         "scorers[2]: 'icp' is listed twice",
-        "plugins.hubspot: no installed plugin provides 'hubspot'; available: contact_country, email_type, employee_band, files, icp, job_title, persona",
+        "plugins.hubspot: no installed plugin provides 'hubspot'; available: contact_country, email_type, employee_band, files, firmographics, icp, job_title, pdl, persona, reference",
         "plugins.icp.criteria[0].weight: required key is missing",
         "plugins.icp.criteria[0].wieght: unknown key (did you mean 'weight'?); expected one of: column, equals, in, "
         "includes_all, includes_any, matches, max, min, name, not_in, weight, where",

@@ -1,0 +1,164 @@
+"""``reference``: firmographics from a file the user already has, joined by domain.
+
+A vendor export (People Data Labs' free company dataset, a Crunchbase or ZoomInfo
+export, a data team's own table) in CSV, Parquet or JSON lines, keyed by website or
+domain. The file is read once per run, its keys and values normalised to canonical form
+(registrable domain; the values, for the rows a CRM company matches: HubSpot industry,
+ISO country), and every batch's lookup is one hash join. The defaults follow the layout of People Data Labs' free company dataset
+(``website``, ``name``, ``industry``, ``founded``, ``locality``, ``region``,
+``country``); ``columns`` maps any other layout.
+
+A value the file holds but that cannot be read as its column's type (``founded =
+"circa 1990"``) is left out and reported, with the file, line and field, when a company
+of the CRM matches that row; the rest of the row is used. Only matched rows are parsed.
+"""
+
+from __future__ import annotations
+
+import crm_enrich
+import polars as pl
+import pyarrow as pa
+from crm_enrich import columns, normalise
+from crm_enrich.errors import ConfigError, SourceError
+from crm_enrich.protocols import Field, PluginContext, Quarantined
+from pydantic import BaseModel, ConfigDict
+from pydantic import Field as SettingField
+
+# canonical column -> column of People Data Labs' free company dataset
+PDL_LAYOUT = {
+    "name": "name",
+    "industry": "industry",
+    "employees": "employee_count",
+    "country": "country",
+    "state": "region",
+    "city": "locality",
+    "founded_year": "founded",
+}
+FILLABLE = ("name", "industry", "employees", "annual_revenue", "country", "state", "city",
+            "founded_year", "funding_total", "funding_stage", "technologies")
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    path: str = SettingField(description="CSV, Parquet or JSON-lines file, relative to plugins.toml")
+    key_column: str = SettingField("website", description="the file's column with each company's website or domain")
+    columns: dict[str, str] | None = SettingField(
+        None, description="canonical column -> file column; default: People Data Labs' layout, where present"
+    )
+    confidence: float | None = SettingField(
+        None, ge=0, le=1, description="how sure the file is, for the waterfall; default: fully trusted"
+    )
+
+
+class ReferenceFile:
+    """Answers lookups from one file, loaded and normalised once per run."""
+
+    name = "reference"
+    object_type = "companies"
+    key = "domain"
+    paid = False
+    Settings = Settings
+
+    def __init__(self, settings: Settings, context: PluginContext):
+        self.settings = settings
+        self.context = context
+        self.path = context.resolve(settings.path)
+        available = self._scan().collect_schema().names()
+        wanted = settings.columns if settings.columns is not None else PDL_LAYOUT
+        problems = [f"plugins.reference.columns.{c}: not a column enrichment can fill; "
+                    f"fillable: {', '.join(FILLABLE)}" for c in wanted if c not in FILLABLE]
+        missing = [v for v in [settings.key_column, *(wanted.values() if settings.columns else [])]
+                   if v not in available]
+        problems += [f"{self.path}: has no column {c!r}; its columns: {', '.join(available)}" for c in missing]
+        if problems:
+            raise ConfigError(problems)
+        self.mapping = {c: v for c, v in wanted.items() if v in available}
+        self.fields = {
+            c: Field(columns.COMPANIES.field(c).type, f"{c} from {self.path.name}", policy="fill_missing")
+            for c in self.mapping
+        }
+        self._table: pl.DataFrame | None = None
+        self._reported: set[int] = set()  # file lines already reported unreadable
+
+    def _scan(self) -> pl.LazyFrame:
+        suffixes = "".join(self.path.suffixes[-2:]).lower()
+        if not self.path.is_file():
+            raise SourceError(f"reference file {self.path} not found (plugins.reference.path)")
+        if suffixes.endswith((".parquet", ".pq")):
+            return pl.scan_parquet(self.path)
+        if suffixes.endswith((".jsonl", ".ndjson")):
+            return pl.scan_ndjson(self.path, infer_schema_length=None)
+        if suffixes.endswith((".csv", ".csv.gz", ".tsv")):
+            return pl.scan_csv(self.path, infer_schema=False, separator="\t" if suffixes.endswith(".tsv") else ",")
+        raise ConfigError([f"plugins.reference.path: {self.path.name} is not .csv, .tsv, .parquet or .jsonl"])
+
+    def lookup(self, keys: pa.Array) -> pa.Table:
+        """The file's first row for each key, its values parsed: only matched rows are parsed,
+        so a 2,000,000-row export costs one key normalisation and then a join per batch."""
+        if self._table is None:
+            self._table = self._load()
+        asked = pl.DataFrame({"domain": pl.Series(keys, dtype=pl.String)})
+        raw = (
+            asked.join(self._table, on="domain", how="inner")
+            .sort("_line")
+            .unique("domain", keep="first", maintain_order=True)  # a repeated domain: its first row
+        )
+        parsed = raw.select("domain", *(_parse(c, raw.schema[c]).alias(c) for c in self.mapping))
+        self._report_unreadable(raw, parsed)
+        if self.settings.confidence is not None:
+            parsed = parsed.with_columns(confidence=pl.lit(self.settings.confidence, dtype=pl.Float64))
+        return parsed.to_arrow()
+
+    def _load(self) -> pl.DataFrame:
+        """The file's rows by normalised domain, values as the file holds them."""
+        raw = self._scan().select(
+            pl.col(self.settings.key_column).cast(pl.String).alias("_key"),
+            *(pl.col(v).alias(c) for c, v in self.mapping.items()),
+        ).with_row_index("_line", offset=2).collect()  # line 1 is a CSV's header
+        return raw.with_columns(normalise.domain(pl.col("_key")).alias("domain")).drop("_key").drop_nulls("domain")
+
+    def _report_unreadable(self, raw: pl.DataFrame, parsed: pl.DataFrame) -> None:
+        for c in self.mapping:
+            if c in ("industry", "country", "funding_stage"):
+                continue  # unknown labels are not unreadable: they are just not ours
+            bad = raw.get_column(c).is_not_null() & parsed.get_column(c).is_null()
+            rows = raw.filter(bad & (pl.col(c).cast(pl.String).str.strip_chars() != ""))
+            rows = rows.filter(~pl.col("_line").is_in(list(self._reported)))
+            self._reported.update(rows.get_column("_line").to_list())
+            for line, value in rows.select("_line", pl.col(c).cast(pl.String)).iter_rows():
+                self.context.quarantine(Quarantined(
+                    "companies", f"reference value is not a {c.replace('_', ' ')}; the rest of the row is used",
+                    plugin=self.name, stage="reference file", field=self.mapping[c],
+                    source=str(self.path), line=line, raw=value,
+                ))
+
+
+def _parse(column: str, dtype: pl.DataType) -> pl.Expr:
+    """A file column as its canonical column: normalised labels, numbers from text."""
+    col = pl.col(column)
+    text = col if dtype.is_nested() else col.cast(pl.String)
+    match column:
+        case "industry":
+            return normalise.industry(text)
+        case "country":
+            return normalise.country(text)
+        case "funding_stage":
+            return normalise.funding_stage(text)
+        case "technologies":
+            return normalise.technologies(col)
+        case "employees":
+            return col if dtype.is_integer() else normalise.employee_count(text)
+        case "annual_revenue" | "funding_total":
+            return col.cast(pl.Float64) if dtype.is_numeric() else normalise.revenue(text)
+        case "founded_year":
+            return col.cast(pl.Int64, strict=False) if dtype.is_numeric() else (
+                text.str.strip_chars().str.extract(r"^(\d{4})(?:\.0+)?$").cast(pl.Int64)
+            )
+        case _:
+            return text.str.strip_chars().replace("", None)
+
+
+@crm_enrich.hookimpl
+def register_providers(register):
+    register(ReferenceFile)
