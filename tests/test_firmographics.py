@@ -8,14 +8,9 @@ import json
 
 import polars as pl
 import pytest
-from conftest import (
-    BUILTINS,
-    COMPANY_HEADER,
-    CONTACT_HEADER,
-    Project,
-    read_csv,
-    write_csv,
-)
+from pdl_fake import FakePDL
+
+from conftest import BUILTINS, COMPANY_HEADER, CONTACT_HEADER, Project, read_csv, write_csv
 
 ENV = {"CRM_ENRICH_PLUGINS": BUILTINS}
 HEAD = 'connector = "files"\nenrichers = ["reference", "firmographics", "employee_band"]\nscorers = ["icp"]\n'
