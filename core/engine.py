@@ -334,7 +334,10 @@ class Pipeline:
         return companies.with_columns(domain).select(self.fit_columns())
 
     def empty_fit(self) -> pl.DataFrame:
-        return pl.DataFrame(schema={c: pl.String for c in self.fit_columns()})
+        """A fit table without companies, typed like a real one (``employees`` is a number)."""
+        companies = self.outputs["companies"]
+        types = {f.name: f.type for f in columns.COMPANIES} | {n: f.type for n, f in companies.items()}
+        return pl.DataFrame(schema={c: columns.polars_type(types.get(c, pa.string())) for c in self.fit_columns()})
 
     def company_index(self, fit: pl.DataFrame) -> CompanyIndex:
         """Built once per run: companies by unique domain, and their fit columns prefixed."""

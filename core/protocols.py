@@ -216,7 +216,8 @@ class Scorer(Protocol):
     ``score`` returns the same rows in the same order with every column of ``outputs``.
     A company scorer may name outputs that contacts inherit from their company in
     ``inherited`` (contact column -> company column), such as ``icp_tier``.
-    ``explain(record)`` returns human lines for ``enrich explain``.
+    ``explain(record)`` returns human lines for ``enrich explain``; ``record`` is a one-row
+    table of the labelled record, as ``score`` returned it.
 
     A contact scorer may also roll its labels up to the companies (a buying committee):
     it declares ``company_outputs`` and implements ``roll_up(members)``, which the engine
@@ -236,4 +237,4 @@ class Scorer(Protocol):
 
     def score(self, table: pa.Table) -> pa.Table: ...
 
-    def explain(self, record: Mapping[str, Any]) -> list[str]: ...
+    def explain(self, record: pa.Table) -> list[str]: ...

@@ -13,7 +13,7 @@ sets are rolled up per company: which committee roles are present and which are 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import Literal
 
 import polars as pl
 import pyarrow as pa
@@ -206,7 +206,8 @@ class PersonaScorer:
             parts += [pl.lit(", tier "), pl.col("icp_tier")]
         return pl.concat_str(parts)
 
-    def explain(self, record: Mapping[str, Any]) -> list[str]:
+    def explain(self, record: pa.Table) -> list[str]:
+        record = record.to_pylist()[0]
         lines = [f"persona {record.get('persona')}: {record.get('persona_reasons')}",
                  f"priority {record.get('priority')} (tier {record.get('icp_tier') or 'unknown'})"]
         if record.get("title_reasons"):

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pyarrow as pa
 
 from crm_enrich.plugins.persona import PersonaScorer, Rule, Settings
 
-from conftest import COMPANY_HEADER, CONTACT_HEADER, JSONL_CONFIG, read_csv, write_csv, write_jsonl
+from conftest import BUILTINS, COMPANY_HEADER, CONTACT_HEADER, JSONL_CONFIG, read_csv, write_csv, write_jsonl
 
 HEAD = 'connector = "files"\nenrichers = ["job_title"]\nscorers = ["icp", "persona"]\n'
 
@@ -169,3 +174,17 @@ def test_incremental_runs_roll_up_contacts_they_did_not_read(project, with_jsonl
     assert project.sync(env=with_jsonl)["contacts"]["read"] == 1  # only p3, yet p1 and p2 still count
     assert committee()["committee_present"] == "executive_sponsor;champion;technical_evaluator"
     assert committee()["committee_missing"] == "economic_buyer"
+
+
+def test_explain_a_contact_without_a_company_in_the_demo(tmp_path):
+    """The persona scorer explains from the labelled row; a contact nobody's company fits
+    (webmail, no company id) still gets its persona explained."""
+    root = Path(__file__).parents[1]
+    shutil.copy(root / "plugins.toml", tmp_path / "plugins.toml")
+    shutil.copytree(root / "core" / "demo", tmp_path / "core" / "demo")
+    env = {**os.environ, "CRM_ENRICH_PLUGINS": BUILTINS}
+    run = [sys.executable, "-c", "from crm_enrich.cli import main; main()"]
+    out = subprocess.run([*run, "explain", "4004669798"], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert "no company: not linked" in out.stdout
+    assert "persona champion: champion: rule 5" in out.stdout
