@@ -23,6 +23,7 @@ from .config import DEFAULT_CONFIG, Config, load_config
 from .console import reporter_for, table
 from .engine import Engine, Pipeline, RunResult, iter_matching
 from .errors import EXIT_INTERNAL, EXIT_QUARANTINED, EnrichError
+from .scaffold import scaffold
 from .registry import Registry, default_registry
 from .state import StateStore
 from .waterfall import Waterfall
@@ -209,10 +210,13 @@ def check(obj: _Context) -> None:
         click.echo(f"  {line}")
 
 
-@cli.command()
-@click.pass_obj
-def plugins(obj: _Context) -> None:
+@cli.group(invoke_without_command=True)
+@click.pass_context
+def plugins(ctx: click.Context) -> None:
     """List loaded plugins, their versions, hooks and what they register."""
+    if ctx.invoked_subcommand is not None:
+        return
+    obj: _Context = ctx.obj
     loaded = obj.registry.plugins
     if obj.json_logs:
         _emit([vars(p) for p in loaded])
@@ -223,6 +227,18 @@ def plugins(obj: _Context) -> None:
         for p in loaded
     ]
     click.echo(table(rows, ["plugin", "distribution", "version", "hooks", "provides"]))
+
+
+@plugins.command("new")
+@click.argument("kind", type=click.Choice(["connector"]))
+@click.argument("name")
+@click.option("--dir", "parent", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="Where to create the package folder.")
+def new_plugin(kind: str, name: str, parent: Path) -> None:
+    """Create a plugin package that already passes the contract kit (docs/plugins.md)."""
+    made = scaffold(kind, name, parent)
+    click.echo(f"created {made}/ (plugin {name!r}); next:\n"
+               f"  pip install -e '{made}[test]' && python -m pytest -q {made}/tests")
 
 
 @cli.command()

@@ -38,7 +38,7 @@ class Firmographics:
             for c in NORMALISED
         },
         "region": Field(pa.string(), "Sales region of the country", options=REGIONS),
-        "revenue_band": Field(pa.string(), "Annual revenue band (USD)", options=normalise.REVENUE_BANDS),
+        "revenue_band": Field(pa.string(), "Annual revenue band (USD)", options=tuple(label for _, label in normalise.REVENUE_BANDS)),
     }
 
     def __init__(self, settings, context):
