@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from crm_enrich.normalise import industries
+
 # The object types of the contract; paths accept the name, the singular or the type id.
 OBJECT_TYPES = {
     "contacts": "contacts", "contact": "contacts", "0-1": "contacts",
@@ -70,9 +72,8 @@ class Default:
 
 LIFECYCLE = ("subscriber", "lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity",
              "customer", "evangelist", "other")
-INDUSTRIES = ("ACCOUNTING", "COMPUTER_SOFTWARE", "FINANCIAL_SERVICES", "HOSPITAL_HEALTH_CARE",
-              "INFORMATION_TECHNOLOGY_AND_SERVICES", "INTERNET", "MARKETING_AND_ADVERTISING",
-              "RETAIL", "STAFFING_AND_RECRUITING", "TELECOMMUNICATIONS")
+# HubSpot's 147 internal industry values (crm_enrich ships the list with its sources).
+INDUSTRIES = industries()
 
 _TIMESTAMPS = (
     Default("createdate", "datetime", "date", read_only=True),
