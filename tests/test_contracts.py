@@ -7,9 +7,6 @@ import pyarrow as pa
 import pyarrow.csv  # noqa: F401 - makes pa.csv available
 import pytest
 import requests
-from hubspot_fake import DEFAULT_TOKEN
-from pdl_fake import FakePDL
-
 from crm_enrich.connectors.files import FilesConnector
 from crm_enrich.connectors.hubspot import DEFAULT_PROPERTIES, HubSpotConnector
 from crm_enrich.plugins.contact_country import ContactCountry
@@ -30,6 +27,8 @@ from crm_enrich.testing import (
     ScorerContract,
     canonical_table,
 )
+from hubspot_fake import DEFAULT_TOKEN
+from pdl_fake import FakePDL
 
 
 class TestFilesConnector(ConnectorContract):
