@@ -574,7 +574,8 @@ class Engine:
                     pipeline.connector_name, object_type,
                     pl.concat(written_hashes).iter_rows(), run_id,
                 )
-            if newest is not None and connector.incremental:
+            if newest is not None and connector.incremental and (since is None or newest > since):
+                # never backwards: a run that re-read only older related contacts keeps its mark
                 self.state.save_watermark(pipeline.connector_name, object_type, newest, run_id)
         self.reporter.event(
             "stage_finished", object_type=object_type, **{

@@ -127,15 +127,15 @@ class Writer(Protocol):
 class Connector(Protocol):
     """Reads records in Arrow batches and writes labels back.
 
-    ``schema(object_type)`` declares the canonical columns the connector provides
-    (including output columns the source already holds, so the engine can diff against
-    them); every batch ``read`` yields must match it, or the engine stops naming the
+    ``schema(object_type, outputs)`` declares the canonical columns the connector provides
+    and the ``outputs`` it can read back (so the engine can diff against them); every batch ``read`` yields must match it, or the engine stops naming the
     connector. ``check`` verifies the source is reachable without reading it all and
     returns a line per thing checked. ``incremental`` says whether ``read`` honours
     ``since``: the newest ``updated_at`` the previous successful run wrote for, given for
     contacts (companies are read whole, since every contact needs its company's fit) and
     not after a configuration change or with ``--full``.
 
+    ``count(object_type)``, optional, gives the number of records for the progress bar.
     An incremental connector may also provide ``read_related(object_type, company_ids, *,
     outputs, batch_size)``: the contacts of those companies, in batches like ``read``. The
     engine calls it after an incremental read, with the companies whose inherited labels
@@ -151,10 +151,11 @@ class Connector(Protocol):
 
     def check(self) -> list[str]: ...
 
-    def schema(self, object_type: ObjectType) -> pa.Schema: ...
+    def schema(self, object_type: ObjectType, outputs: Mapping[str, Field]) -> pa.Schema: ...
 
     def read(
-        self, object_type: ObjectType, *, batch_size: int, since: datetime | None = None
+        self, object_type: ObjectType, *, outputs: Mapping[str, Field], batch_size: int,
+        since: datetime | None = None,
     ) -> Iterator[pa.RecordBatch]: ...
 
     def writer(self, object_type: ObjectType, fields: Mapping[str, Field]) -> Writer: ...

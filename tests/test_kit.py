@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 BROKEN = textwrap.dedent('''
     import json
@@ -146,3 +147,21 @@ def test_plugins_new_connector_scaffolds_a_package_that_passes_the_kit_and_syncs
     assert sync.returncode == 0, sync.stderr
     company = json.loads((crm / "companies.jsonl").read_text())
     assert (company["icp_score"], company["icp_tier"]) == (100, "A")
+
+
+def test_the_sqlite_example_installs_as_a_package_and_passes_the_kit_and_its_own_tests(tmp_path):
+    """examples/sqlite, built and installed by pip as a third party's package would be."""
+    example = Path(__file__).parents[1] / "examples" / "sqlite"
+    site = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+                    "--no-index", "--target", str(site), str(example)], check=True, capture_output=True)
+    env = {**os.environ, "PYTHONPATH": str(site),
+           "CRM_ENRICH_PLUGINS": os.environ["CRM_ENRICH_PLUGINS"] + ",sqlite"}
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", str(tmp_path),
+         "-o", "addopts=", str(example / "tests")],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300, env=env,
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    summary = result.stdout.strip().splitlines()[-1]
+    assert " passed" in summary and "failed" not in summary and "error" not in summary, summary
