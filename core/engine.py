@@ -199,6 +199,9 @@ class Pipeline:
         problems = []
         if "id" not in schema.names:
             problems.append("has no 'id' column")
+        twice = sorted({n for n in schema.names if schema.names.count(n) > 1})
+        if twice:
+            problems.append(f"declares {twice} more than once (an output that is also an input is one column)")
         for f in schema:
             expected = canonical.field(f.name).type if f.name in canonical.names else None
             if expected is None and f.name in outputs:

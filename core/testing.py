@@ -180,6 +180,15 @@ class ConnectorContract(_Contract):
         assert not missing, (f"{_name(connector)}: schema({object_type!r}) leaves out the outputs {missing}: the "
                              "engine diffs new labels against what the source holds, so declare them")
 
+    def test_an_output_that_is_also_an_input_appears_once(self, connector):
+        """Enrichers fill canonical inputs (``country``, ``industry``): such an output is one column."""
+        outputs = {**KIT_OUTPUTS, "country": Field(pa.string(), "country, filled", policy="fill_missing")}
+        schema = connector.schema("companies", outputs)
+        twice = sorted({n for n in schema.names if schema.names.count(n) > 1})
+        assert not twice, f"{_name(connector)}: schema('companies', outputs) declares {twice} more than once"
+        for batch in connector.read("companies", outputs=outputs, batch_size=self.batch_size):
+            assert batch.schema.equals(schema), f"{_name(connector)}: a batch does not match the declared schema"
+
     @pytest.mark.parametrize("object_type", columns.OBJECT_TYPES)
     def test_reads_every_record_once_in_batches_within_size_matching_the_schema(self, connector, object_type):
         schema = connector.schema(object_type, KIT_OUTPUTS)
