@@ -118,6 +118,13 @@ class _Contract:
                 pytest.fail(f"{type(self).__name__}.exemptions[{check!r}] gives no reason; say why it cannot apply")
             pytest.skip(f"exempt: {reason}")
 
+    def test_settings_refuse_unknown_keys(self, plugin_context):
+        """A typo in plugins.toml must be an error with its key path, never ignored."""
+        settings = getattr(self.plugin, "Settings", None)
+        assert settings is not None, f"{self.plugin.__name__} has no Settings model"
+        assert settings.model_config.get("extra") == "forbid", (
+            f"{self.plugin.__name__}.Settings should set model_config = ConfigDict(extra='forbid')")
+
     def build(self, plugin_context: PluginContext, settings: Mapping[str, Any] | None = None):
         values = dict(self.settings if settings is None else settings)
         return self.plugin(self.plugin.Settings.model_validate(values), plugin_context)
@@ -287,6 +294,20 @@ class ConnectorContract(_Contract):
         assert self.id_of("q2") in ids, f"{_name(connector)}: read(since=newest) missed the record changed since: {ids}"
         older = got.filter(pl.col("updated_at") < newest).get_column("id").cast(pl.String).to_list()
         assert not older, f"{_name(connector)}: read(since=newest) also gave records last changed before it: {older}"
+
+    def test_counts_what_it_reads(self, connector):
+        count = getattr(connector, "count", None)
+        if count is None:
+            pytest.skip("no count(): the progress bar shows no total")
+        for object_type in columns.OBJECT_TYPES:
+            total, read = count(object_type), self.read_all(connector, object_type).height
+            assert total in (None, read), f"{_name(connector)}: count({object_type!r}) is {total}, read gives {read}"
+
+    def test_an_empty_change_set_changes_nothing(self, connector):
+        before = self.read_all(connector, "companies")
+        self.write_labels(connector, "companies", lambda i: None)
+        assert self.read_all(connector, "companies").equals(before), (
+            f"{_name(connector)}: committing change sets with no records changed the source")
 
     def test_check_says_what_it_checked(self, connector):
         lines = connector.check()
