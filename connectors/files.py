@@ -266,11 +266,9 @@ class FilesConnector:
         self._check_inputs()
         layout = self._layout(self._input(object_type), self._spec(object_type).format)
         mapping = self._mapping(object_type, outputs, layout)
-        canonical = columns.INPUTS[object_type]
-        fields = [canonical.field(n) for n in canonical.names if n in mapping and n not in outputs]
-        fields += [pa.field(n, f.type) for n, f in outputs.items()]  # an output may be an input too
+        schema = columns.connector_schema(object_type, outputs, provided=mapping)
         # declared in polars' own Arrow layout (string_view), which crosses to the engine uncopied
-        return pl.from_arrow(pa.schema(fields).empty_table()).to_arrow(compat_level=NATIVE).schema
+        return pl.from_arrow(schema.empty_table()).to_arrow(compat_level=NATIVE).schema
 
     def read(
         self,

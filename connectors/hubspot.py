@@ -134,10 +134,7 @@ class HubSpotConnector:
         return lines
 
     def schema(self, object_type: str, outputs: Mapping[str, Field]) -> pa.Schema:
-        canonical = columns.INPUTS[object_type]
-        fields = [f for f in canonical if f.name not in outputs]
-        fields += [pa.field(n, f.type) for n, f in outputs.items()]
-        return pa.schema(fields)
+        return columns.connector_schema(object_type, outputs)
 
     def read(
         self, object_type: str, *, outputs: Mapping[str, Field], batch_size: int,

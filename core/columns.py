@@ -70,6 +70,15 @@ def text_blind(arrow_type: pa.DataType) -> pa.DataType:
     return arrow_type
 
 
+def connector_schema(object_type: str, outputs, provided=None) -> pa.Schema:
+    """What a connector declares: the canonical columns it ``provides`` (default: all), then
+    the ``outputs``. An output that is also an input (a filled ``country``) is one column,
+    typed as the output."""
+    canonical = INPUTS[object_type]
+    fields = [f for f in canonical if (provided is None or f.name in provided) and f.name not in outputs]
+    return pa.schema([*fields, *(pa.field(n, f.type) for n, f in outputs.items())])
+
+
 def polars_type(arrow_type: pa.DataType) -> pl.DataType:
     """The polars dtype an Arrow type becomes (for typed nulls and casts)."""
     return pl.from_arrow(pa.table({"x": pa.array([], type=arrow_type)})).schema["x"]

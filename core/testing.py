@@ -118,7 +118,7 @@ class _Contract:
                 pytest.fail(f"{type(self).__name__}.exemptions[{check!r}] gives no reason; say why it cannot apply")
             pytest.skip(f"exempt: {reason}")
 
-    def test_settings_refuse_unknown_keys(self, plugin_context):
+    def test_settings_refuse_unknown_keys(self):
         """A typo in plugins.toml must be an error with its key path, never ignored."""
         settings = getattr(self.plugin, "Settings", None)
         assert settings is not None, f"{self.plugin.__name__} has no Settings model"

@@ -713,10 +713,7 @@ class SqliteConnector:
         return self._schema(plan, outputs)
 
     def _schema(self, plan: _Plan, outputs: Mapping[str, Field]) -> pa.Schema:
-        canonical = columns.INPUTS[plan.object_type]
-        fields = [canonical.field(n) for n in canonical.names if n in plan.inputs and n not in outputs]
-        fields += [pa.field(n, f.type) for n, f in outputs.items()]
-        return pa.schema(fields)
+        return columns.connector_schema(plan.object_type, outputs, provided=plan.inputs)
 
     def read(
         self,
