@@ -123,6 +123,11 @@ class Config:
     def directory(self) -> Path:
         return self.path.parent
 
+    @property
+    def cache_dir(self) -> Path:
+        """Plugins' derived data, kept between runs beside the state store."""
+        return (self.directory / self.engine.state).parent / "cache"
+
 
 def load_config(path: str | Path, registry: Registry) -> Config:
     """Read and validate ``path``; raise :class:`ConfigError` listing every problem."""

@@ -149,7 +149,7 @@ class Pipeline:
         self.quarantine = quarantine
         # Without a state store (or in a dry run) providers answer from no cache, unpaid.
         self.waterfall = waterfall or Waterfall(config.waterfall, None, paid=False)
-        context = PluginContext(config.directory, quarantine)
+        context = PluginContext(config.directory, quarantine, config.cache_dir)
         sel = config.connector
         self.connector = sel.cls(sel.settings, context)
         self.connector_name = sel.name

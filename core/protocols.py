@@ -68,6 +68,10 @@ class PluginContext:
 
     config_dir: Path
     quarantine: Callable[[Quarantined], None]
+    # Where a plugin may keep what it derived from its inputs between runs (a reference
+    # file's normalised keys): beside the state store, never needed for correctness. None:
+    # keep nothing.
+    cache_dir: Path | None = None
 
     def resolve(self, path: str | Path) -> Path:
         """A path from ``plugins.toml``, relative to the directory of that file."""

@@ -101,8 +101,9 @@ def quarantined() -> list[Quarantined]:
 
 @pytest.fixture
 def plugin_context(tmp_path: Path, quarantined: list[Quarantined]) -> PluginContext:
-    """A context like the engine's: paths resolve in ``tmp_path``; quarantine is recorded."""
-    return PluginContext(tmp_path, quarantined.append)
+    """A context like the engine's: paths resolve in ``tmp_path``; quarantine is recorded;
+    a cache directory in ``tmp_path``."""
+    return PluginContext(tmp_path, quarantined.append, tmp_path / ".enrich" / "cache")
 
 
 class _Contract:
@@ -488,6 +489,13 @@ class ProviderContract(_Contract):
         if "confidence" in result.column_names:
             sure = [c for c in result.column("confidence").to_pylist() if c is not None]
             assert all(0 <= c <= 1 for c in sure), f"{_name(instance)}: confidence outside 0..1: {sure}"
+
+    def test_answers_the_same_when_built_again(self, plugin_context, instance):
+        """A second run gets what the first kept in ``cache_dir``, if anything: same answers."""
+        asked = pa.array([*self.known, *self.unknown], pa.string())
+        first = pl.from_arrow(instance.lookup(asked)).sort(instance.key)
+        again = pl.from_arrow(self.build(plugin_context).lookup(asked)).sort(instance.key)
+        assert again.equals(first), f"{_name(instance)}: answered differently when built again:\n{first}\n{again}"
 
     def test_no_keys_no_answers(self, instance):
         result = instance.lookup(pa.array([], pa.string()))

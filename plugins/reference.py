@@ -2,11 +2,16 @@
 
 A vendor export (People Data Labs' free company dataset, a Crunchbase or ZoomInfo
 export, a data team's own table) in CSV, Parquet or JSON lines, keyed by website or
-domain. The file is read once per run, its keys and values normalised to canonical form
-(registrable domain; the values, for the rows a CRM company matches: HubSpot industry,
-ISO country), and every batch's lookup is one hash join. The defaults follow the layout of People Data Labs' free company dataset
-(``website``, ``name``, ``industry``, ``founded``, ``locality``, ``region``,
-``country``); ``columns`` maps any other layout.
+domain. Its keys are normalised to registrable domains, its values to canonical form
+(HubSpot industry, ISO country) for the rows a CRM company matches, and every batch's
+lookup is one hash join. The defaults follow the layout
+of People Data Labs' free company dataset (``website``, ``name``, ``industry``,
+``founded``, ``locality``, ``region``, ``country``); ``columns`` maps any other layout.
+
+Normalising a 2,000,000-row file's keys costs several times reading it, and such a file
+changes far less often than a cron job runs: the prepared table (first row per domain,
+values as the file holds them) is kept in the run's cache directory and read back while
+the file's size and modification time, the settings and the normalisers are unchanged.
 
 A value the file holds but that cannot be read as its column's type (``founded =
 "circa 1990"``) is left out and reported, with the file, line and field, when a company
@@ -15,9 +20,19 @@ of the CRM matches that row; the rest of the row is used. Only matched rows are 
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import hashlib
+import json
+import os
+import warnings
+from pathlib import Path
+
 import crm_enrich
 import polars as pl
 import pyarrow as pa
+import pyarrow.parquet as pq
+import publicsuffixlist
 from crm_enrich import columns, normalise
 from crm_enrich.errors import ConfigError, SourceError
 from crm_enrich.protocols import Field, PluginContext, Quarantined
@@ -79,7 +94,7 @@ class ReferenceFile:
             for c in self.mapping
         }
         self._table: pl.DataFrame | None = None
-        self._reported: set[int] = set()  # file lines already reported unreadable
+        self._reported: set[tuple[int, str]] = set()  # (line, column) already reported unreadable
 
     def _scan(self) -> pl.LazyFrame:
         suffixes = "".join(self.path.suffixes[-2:]).lower()
@@ -99,11 +114,7 @@ class ReferenceFile:
         if self._table is None:
             self._table = self._load()
         asked = pl.DataFrame({"domain": pl.Series(keys, dtype=pl.String)})
-        raw = (
-            asked.join(self._table, on="domain", how="inner")
-            .sort("_line")
-            .unique("domain", keep="first", maintain_order=True)  # a repeated domain: its first row
-        )
+        raw = asked.join(self._table, on="domain", how="inner")
         parsed = raw.select("domain", *(_parse(c, raw.schema[c]).alias(c) for c in self.mapping))
         self._report_unreadable(raw, parsed)
         if self.settings.confidence is not None:
@@ -111,27 +122,100 @@ class ReferenceFile:
         return parsed.to_arrow()
 
     def _load(self) -> pl.DataFrame:
-        """The file's rows by normalised domain, values as the file holds them."""
+        """The prepared table: from the cache while it matches the file, else made and kept."""
+        kept = self._kept_path()
+        if kept is None:
+            return self._prepare()
+        identity = self._identity()
+        table = _read_kept(kept, identity)
+        if table is None:
+            table = self._prepare()
+            _keep(table, kept, identity)
+        return table
+
+    def _prepare(self) -> pl.DataFrame:
+        """The file's first row for each normalised domain (``_line`` its line), values as
+        the file holds them."""
         raw = self._scan().select(
             pl.col(self.settings.key_column).cast(pl.String).alias("_key"),
             *(pl.col(v).alias(c) for c, v in self.mapping.items()),
         ).with_row_index("_line", offset=2).collect()  # line 1 is a CSV's header
-        return raw.with_columns(normalise.domain(pl.col("_key")).alias("domain")).drop("_key").drop_nulls("domain")
+        return (
+            raw.with_columns(normalise.domain(pl.col("_key")).alias("domain"))
+            .drop("_key")
+            .drop_nulls("domain")
+            .unique("domain", keep="first", maintain_order=True)  # a repeated domain: its first row
+        )
+
+    def _kept_path(self) -> Path | None:
+        if self.context.cache_dir is None:
+            return None
+        name = hashlib.sha256(str(self.path.resolve()).encode()).hexdigest()[:16]
+        return self.context.cache_dir / "reference" / f"{self.path.stem}-{name}.parquet"
+
+    def _identity(self) -> str:
+        """What the prepared table depends on: the file as it is now, the settings that pick
+        its columns, and the code and Public Suffix List that normalised its keys."""
+        stat = self.path.stat()
+        return json.dumps({
+            "file": str(self.path.resolve()), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns,
+            "key_column": self.settings.key_column, "columns": sorted(self.mapping.items()),
+            "normalisers": _normalisers_digest(),
+        }, sort_keys=True)
 
     def _report_unreadable(self, raw: pl.DataFrame, parsed: pl.DataFrame) -> None:
         for c in self.mapping:
             if c in ("industry", "country", "funding_stage"):
                 continue  # unknown labels are not unreadable: they are just not ours
             bad = raw.get_column(c).is_not_null() & parsed.get_column(c).is_null()
-            rows = raw.filter(bad & (pl.col(c).cast(pl.String).str.strip_chars() != ""))
-            rows = rows.filter(~pl.col("_line").is_in(list(self._reported)))
-            self._reported.update(rows.get_column("_line").to_list())
+            rows = raw.filter(bad & (pl.col(c).cast(pl.String).str.strip_chars() != "")).sort("_line")
             for line, value in rows.select("_line", pl.col(c).cast(pl.String)).iter_rows():
+                if (line, c) in self._reported:  # matched again by a later batch
+                    continue
+                self._reported.add((line, c))
                 self.context.quarantine(Quarantined(
                     "companies", f"reference value is not a {c.replace('_', ' ')}; the rest of the row is used",
                     plugin=self.name, stage="reference file", field=self.mapping[c],
                     source=str(self.path), line=line, raw=value,
                 ))
+
+
+_IDENTITY = b"crm_enrich.reference"  # the Parquet metadata key of a prepared table's identity
+
+
+@functools.cache
+def _normalisers_digest() -> str:
+    digest = hashlib.sha256(Path(normalise.__file__).read_bytes())
+    digest.update(Path(publicsuffixlist.PSLFILE).read_bytes())
+    digest.update(Path(__file__).read_bytes())
+    return digest.hexdigest()
+
+
+def _read_kept(path: Path, identity: str) -> pl.DataFrame | None:
+    """The prepared table kept at ``path`` if it was made from what ``identity`` describes;
+    None when absent, stale or unreadable (it is then made again)."""
+    try:
+        if (pq.read_schema(path).metadata or {}).get(_IDENTITY) != identity.encode():
+            return None
+        return pl.read_parquet(path)
+    except (OSError, pa.ArrowException, pl.exceptions.PolarsError):
+        return None
+
+
+def _keep(table: pl.DataFrame, path: Path, identity: str) -> None:
+    """Write the prepared table whole or not at all (a temporary file, then a rename). A
+    cache that cannot be written costs the next run time, not its result: a warning."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        arrow = table.to_arrow()
+        pq.write_table(arrow.replace_schema_metadata({_IDENTITY: identity.encode()}), temporary, compression="lz4")
+        os.replace(temporary, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
+        warnings.warn(f"reference: could not keep the prepared keys in {path} ({exc.strerror or exc}); "
+                      f"the next run prepares them again", stacklevel=2)
 
 
 def _parse(column: str, dtype: pl.DataType) -> pl.Expr:

@@ -98,11 +98,13 @@ class TestReferenceFile(ProviderContract):
     known = ["acme.com", "mueller-logistik.de"]
 
     def build(self, plugin_context, settings=None):
-        (plugin_context.config_dir / "vendor.csv").write_text(
-            "website,name,industry,employee_count\n"
-            "www.Acme.com,acme,computer software,250\n"
-            "mueller-logistik.de,müller,logistics and supply chain,40\n"
-        )
+        vendor = plugin_context.config_dir / "vendor.csv"
+        if not vendor.exists():  # built again: the same file, so its prepared keys are reused
+            vendor.write_text(
+                "website,name,industry,employee_count\n"
+                "www.Acme.com,acme,computer software,250\n"
+                "mueller-logistik.de,müller,logistics and supply chain,40\n"
+            )
         return super().build(plugin_context, {"path": "vendor.csv"})
 
 
@@ -156,10 +158,11 @@ class TestPDLProvider(ProviderContract):
     plugin = PDLCompanies
     known = ["acme.com", "mueller-logistik.de"]
 
-    @pytest.fixture
-    def instance(self, plugin_context, monkeypatch):
+    @pytest.fixture(autouse=True)
+    def pdl(self, monkeypatch):
         with FakePDL() as pdl:
             pdl.seed([{"website": "acme.com", "name": "acme", "industry": "computer software", "likelihood": 9},
                       {"website": "mueller-logistik.de", "name": "müller", "employee_count": 40}])
             monkeypatch.setenv("PDL_API_KEY", pdl.api_key)
-            yield self.build(plugin_context, {"api_key": {"env": "PDL_API_KEY"}, "base_url": pdl.url})
+            self.settings = {"api_key": {"env": "PDL_API_KEY"}, "base_url": pdl.url}
+            yield pdl

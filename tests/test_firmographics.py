@@ -5,8 +5,10 @@ over real CSV and Parquet files and a real state store."""
 from __future__ import annotations
 
 import json
+import shutil
 
 import polars as pl
+import pyarrow.parquet as pq
 import pytest
 from pdl_fake import FakePDL
 
@@ -32,10 +34,14 @@ REFERENCE = [
 
 
 def setup(project, companies=COMPANIES, reference=REFERENCE, extra=""):
-    write_csv(project.companies, COMPANY_HEADER + ["website"],
-              [row + ([" https://www.acme.com/about "] if row[0] == "c1" else [""]) for row in companies])
+    write_companies(project, companies)
     write_csv(project.root / "vendor.csv", REFERENCE_HEADER, reference)
     project.write_config('[plugins.reference]\npath = "vendor.csv"\n' + extra, head=HEAD)
+
+
+def write_companies(project, companies=COMPANIES):
+    write_csv(project.companies, COMPANY_HEADER + ["website"],
+              [row + ([" https://www.acme.com/about "] if row[0] == "c1" else [""]) for row in companies])
 
 
 def sync(project, *args):
@@ -83,6 +89,71 @@ def test_an_unreadable_reference_value_is_quarantined_with_file_line_and_column(
     assert (bad[0]["line"], bad[0]["field"], bad[0]["raw"]) == (3, "founded", "circa 1990")
     assert bad[0]["source"].endswith("vendor.csv")
     # the rest of that row is used: netz.de's blank city would be filled (it has none to fill)
+
+
+def test_every_unreadable_value_of_a_row_is_quarantined_once(project):
+    netz = [*REFERENCE[1][:-1], "about ninety"]  # founded "circa 1990" too
+    setup(project, reference=[REFERENCE[0], netz, REFERENCE[2]])
+    for _ in range(2):
+        write_companies(project)  # netz.de matched again, by a second run
+        result = project.enrich("--json", "sync", env=ENV, check=True)
+        events = [json.loads(line) for line in result.stdout.splitlines()]
+        bad = [(e["line"], e["field"], e["raw"]) for e in events if e["event"] == "quarantined"]
+        assert sorted(bad) == [(3, "employee_count", "about ninety"), (3, "founded", "circa 1990")]
+
+
+def kept(project) -> list:
+    return sorted((project.root / ".enrich" / "cache" / "reference").iterdir())
+
+
+def industry_of(project, company: str) -> str:
+    return {r["id"]: r for r in read_csv(project.companies)}[company]["industry"]
+
+
+def test_the_prepared_file_is_kept_and_used_until_the_file_changes(project):
+    setup(project)
+    sync(project)
+    [path] = kept(project)
+    assert path.name.startswith("vendor-") and path.suffix == ".parquet"
+    prepared = pq.read_table(path)
+    assert sorted(prepared.column("domain").to_pylist()) == ["acme.com", "netz.de", "other.example"]
+    # Proof that the next run reads it rather than the file: plant another industry for acme.com
+    planted = pl.from_arrow(prepared).with_columns(
+        industry=pl.when(pl.col("domain") == "acme.com").then(pl.lit("retail")).otherwise("industry"))
+    pq.write_table(planted.to_arrow().replace_schema_metadata(prepared.schema.metadata), path)
+    write_companies(project)  # c1's industry blank again
+    sync(project)
+    assert industry_of(project, "c1") == "RETAIL"
+
+    write_csv(project.root / "vendor.csv", REFERENCE_HEADER, REFERENCE)  # the same rows, written anew
+    write_companies(project)
+    sync(project)
+    assert industry_of(project, "c1") == "COMPUTER_SOFTWARE"  # prepared again from the file
+    assert kept(project) == [path]
+
+    project.write_config('[plugins.reference]\npath = "vendor.csv"\n[plugins.reference.columns]\n'
+                         'employees = "employee_count"\n', head=HEAD)
+    sync(project)
+    assert "industry" not in pq.read_schema(path).names  # other settings, another preparation
+
+
+def test_a_damaged_or_unwritable_cache_costs_time_not_results(project):
+    setup(project)
+    sync(project)
+    [path] = kept(project)
+    path.write_bytes(b"PAR1 not really")
+    write_companies(project)
+    sync(project)
+    assert industry_of(project, "c1") == "COMPUTER_SOFTWARE"
+    assert pq.read_table(path).num_rows == 3  # made again, whole
+
+    cache = project.root / ".enrich" / "cache"
+    shutil.rmtree(cache)
+    cache.write_text("a file where the cache directory belongs")
+    write_companies(project)
+    result = project.enrich("sync", env=ENV, check=True)
+    assert industry_of(project, "c1") == "COMPUTER_SOFTWARE"
+    assert "could not keep the prepared keys" in result.stderr
 
 
 def test_parquet_reference_with_its_own_layout(project):
