@@ -124,21 +124,24 @@ class Waterfall:
             return df
         joined = pl.DataFrame({"_key": keys}).join(answers, on="_key", how="left", maintain_order="left")
         sure = joined.get_column("confidence").fill_null(1.0)  # no confidence given: trusted
-        by = pl.repeat(name, df.height, eager=True)
-        updates = []
-        for f in fields:
-            new, current, conf = joined.get_column(f), df.get_column(f), df.get_column(CONF + f)
-            take = (new.is_not_null() & need.get_column(f) & (current.is_null() | (sure > conf.fill_null(-1.0))))
-            take = take.fill_null(False)
-            figures.filled[f] += int(take.sum())
-            keep = ~take
-            updates += [
-                current.zip_with(keep, new.cast(current.dtype)),
-                conf.zip_with(keep, sure),
-                df.get_column(BY + f).zip_with(keep, by),
-                df.get_column(AT + f).zip_with(keep, joined.get_column("_at")),
-            ]
-        return df.with_columns(updates)
+        take = need.select(
+            (joined.get_column(f).is_not_null() & pl.col(f)
+             & (df.get_column(f).is_null() | (sure > df.get_column(CONF + f).fill_null(-1.0)))).fill_null(False)
+            for f in fields
+        )
+        for f, n in take.sum().row(0, named=True).items():
+            figures.filled[f] += n
+        # one select: polars fills the fields' columns side by side
+        return df.with_columns(
+            column
+            for f in fields
+            for column in (
+                pl.when(take.get_column(f)).then(joined.get_column(f).cast(df.schema[f])).otherwise(pl.col(f)).alias(f),
+                pl.when(take.get_column(f)).then(sure).otherwise(pl.col(CONF + f)).alias(CONF + f),
+                pl.when(take.get_column(f)).then(pl.lit(name)).otherwise(pl.col(BY + f)).alias(BY + f),
+                pl.when(take.get_column(f)).then(joined.get_column("_at")).otherwise(pl.col(AT + f)).alias(AT + f),
+            )
+        )
 
     def _track(self, df: pl.DataFrame, fields: list[str], policies: dict[str, str]) -> pl.DataFrame:
         """Add the hidden columns of fields no provider touched yet in this batch."""
