@@ -3,9 +3,9 @@
 The labelling guide, and how the parser applies it, is docs/titles.md. In short: titles
 are normalised (case, accents, dotted abbreviations, German compounds), one literal
 (Aho-Corasick) search built from the whole vocabulary finds every known phrase of every
-title in one pass (longest phrase first, whole words only), and the labels are decided per
-distinct list of phrases found, on columns: the most senior phrase gives the seniority, the
-highest-ranked department phrase the department. Every distinct title is classified once
+title in one pass (longest phrase first, whole words only), and the labels are decided from
+each title's list of phrases found, on columns: the most senior phrase gives the seniority,
+the highest-ranked department phrase the department. Every distinct title is classified once
 per run; each batch is joined once to the titles classified so far.
 """
 
@@ -157,7 +157,6 @@ class TitleParser:
         self.vocabulary = (
             vocabulary.filter(~pl.col("removed") & (pl.col("phrase") != ""))
             .drop("removed")
-            .with_row_index("_id")
             .with_columns(
                 rank=pl.col("seniority").replace_strict(RANK, default=None, return_dtype=pl.Int8),
                 priority=pl.col("kind").replace_strict(KINDS, default=0, return_dtype=pl.Int8),
@@ -175,8 +174,17 @@ class TitleParser:
                 _senior=pl.col("rank").fill_null(0).cast(pl.Int16) * 4 + pl.col("priority"),
                 # the department of the strongest kind wins; a phrase without one never does
                 _function=pl.when(pl.col("department").is_not_null()).then(pl.col("priority") + 1).otherwise(0),
+                # a rank above entry: a title naming two may name another rank ("also")
+                _ranked=(pl.col("rank") > RANK["entry"]).fill_null(False).cast(pl.Int8),
             )
         )
+        # a found phrase's id is its row: casting to this Enum looks it up in a table built
+        # once, where a join hashed the vocabulary again on every call
+        self.phrases = pl.Enum(self.vocabulary.get_column("_spaced"))
+        # the columns _decide() reads list by list, each as one list to gather phrase ids from
+        self.listed = {
+            c: self.vocabulary.get_column(c).implode() for c in ("_senior", "_function", "rank", "_ranked", "_also")
+        }
         # longest phrase first: of the phrases starting at a word, the longest wins
         longest_first = self.vocabulary.sort(pl.col("phrase").str.len_bytes(), descending=True, maintain_order=True)
         self.patterns = longest_first.get_column("_spaced").implode()
@@ -194,16 +202,12 @@ class TitleParser:
         return self.label(keyed).rename({"_key": "job_title"})
 
     def label(self, keyed: pl.DataFrame) -> pl.DataFrame:
-        """``_key`` and normalised title (``_normal``) in; ``_key`` and the three labels out.
-
-        The labels depend only on the phrases found, in order, and far fewer titles differ in
-        those than in their words: each distinct list of phrases is decided once.
-        """
+        """``_key`` and normalised title (``_normal``) in; ``_key`` and the three labels out."""
         found = keyed.with_columns(
             _spaced(pl.col("_normal")).str.extract_many(self.patterns, leftmost=True).alias("phrase")
         )
-        decided = self._decide(found.select(pl.col("phrase").unique()))
-        return found.join(decided, on="phrase", how="left").select(
+        decided = self._decide(found.get_column("phrase"))
+        return pl.concat([found.select("_key", "_normal"), decided], how="horizontal").select(
             "_key",
             "seniority",
             "department",
@@ -212,46 +216,61 @@ class TitleParser:
             ),
         )
 
-    def _decide(self, phrases: pl.DataFrame) -> pl.DataFrame:
+    def _decide(self, phrases: pl.Series) -> pl.DataFrame:
         """Per list of phrases: the most senior phrase (of equals, the one that also fixes a
         department, then the first named, so a title's reasons never depend on its batch); the
-        department of the strongest kind, then the first named. Lists with no phrase are left
-        out. Decided on phrase ids and scores; the strings are looked up once per list."""
-        lists = phrases.with_row_index("_list")
-        found = (
-            lists.explode("phrase")  # in the order named: arg_max below takes the first of equals
-            .join(self.vocabulary.select(pl.col("_spaced").alias("phrase"), "_id", "rank", "_senior", "_function",
-                                         "_also"), on="phrase", maintain_order="left")
+        department of the strongest kind, then the first named. A list with no phrase gets
+        no labels.
+
+        Decided title by title, one row each in and out, on phrase ids (an Enum cast) with list
+        operations: over the benchmark's batches a quarter faster than the distinct lists
+        exploded, joined on their strings to the vocabulary, grouped and joined back."""
+        v = self.vocabulary
+
+        def scores(column: str) -> pl.Expr:  # each phrase's value, list by list, in the order named
+            return pl.lit(self.listed[column]).list.gather(pl.col("_ids"))
+
+        def of(column: str, ids: str = "_ids") -> pl.Expr:  # each phrase's value, one per row
+            return pl.lit(v.get_column(column)).gather(pl.col(ids))
+
+        lists = phrases.cast(pl.List(self.phrases)).to_frame("_ids").select(
+            pl.col("_ids").list.eval(pl.element().to_physical())
         )
-        chosen = found.group_by("_list").agg(
-            pl.col("_id").get(pl.col("_senior").arg_max()).alias("_by"),
-            pl.col("_id").get(pl.col("_function").arg_max()).alias("_dept_by"),
-        )
-        # the other ranks a multi-role title names, most senior first (few titles have any)
+        chosen = lists.select(
+            "_ids",
+            pl.col("_ids").list.get(scores("_senior").list.arg_max()).alias("_by"),  # arg_max: the first of equals
+            pl.col("_ids").list.get(scores("_function").list.arg_max()).alias("_dept_by"),
+            scores("rank").list.max().alias("_top"),
+            (scores("_ranked").list.sum() > 1).alias("_several"),
+        ).with_row_index("_list")
+        # the other ranks a multi-role title names, most senior first: only lists with two
+        # rank words can have any, and few do
         also = (
-            found.filter((pl.col("rank") > RANK["entry"]) & (pl.col("rank") < pl.col("rank").max().over("_list")))
-            .sort("_senior", descending=True, maintain_order=True)
-            .group_by("_list")
-            .agg(pl.col("_also").unique(maintain_order=True).str.join("; "))  # a phrase named twice: once
+            chosen.filter("_several")
+            .explode("_ids")
+            .filter(
+                (of("rank") > RANK["entry"]) & (of("rank") < pl.col("_top"))
+                & pl.struct("_list", "_ids").is_first_distinct()  # a phrase named twice: once
+            )
+            .sort(pl.col("_list"), of("_senior"), descending=[False, True], maintain_order=True)
+            .group_by("_list", maintain_order=True)
+            .agg("_ids")
+            .select("_list", pl.lit(self.listed["_also"]).list.gather(pl.col("_ids")).list.join("; ").alias("_also"))
         )
-        chosen = chosen.join(also, on="_list", how="left")
-        by = self.vocabulary.select(pl.col("seniority", "_seniority_reason").gather(chosen.get_column("_by")))
-        dept_by = self.vocabulary.select(
-            pl.col("department", "_department_reason").gather(chosen.get_column("_dept_by"))
-        )
-        decided = chosen.select(
-            "_list",
-            by.get_column("seniority").fill_null("entry"),
-            dept_by.get_column("department").fill_null("other"),
-            pl.concat_str(
-                by.get_column("_seniority_reason"),
-                pl.format(" (also {})", "_also"),
-                pl.lit("; "),
-                dept_by.get_column("_department_reason"),
-                ignore_nulls=True,
+        named = pl.col("_by").is_not_null()
+        return chosen.join(also, on="_list", how="left", maintain_order="left").select(
+            pl.when(named).then(of("seniority", "_by").fill_null("entry")).alias("seniority"),
+            pl.when(named).then(of("department", "_dept_by").fill_null("other")).alias("department"),
+            pl.when(named).then(
+                pl.concat_str(
+                    of("_seniority_reason", "_by"),
+                    pl.format(" (also {})", "_also"),
+                    pl.lit("; "),
+                    of("_department_reason", "_dept_by"),
+                    ignore_nulls=True,
+                )
             ).alias("title_reasons"),
         )
-        return lists.join(decided, on="_list").drop("_list")
 
 
 def _with_transliterations(vocabulary: pl.DataFrame) -> pl.DataFrame:
