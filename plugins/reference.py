@@ -144,7 +144,7 @@ class ReferenceFile:
             raw.with_columns(normalise.domain(pl.col("_key")).alias("domain"))
             .drop("_key")
             .drop_nulls("domain")
-            .unique("domain", keep="first", maintain_order=True)  # a repeated domain: its first row
+            .filter(pl.col("domain").is_first_distinct())  # a repeated domain: its first row
         )
 
     def _kept_path(self) -> Path | None:
