@@ -102,6 +102,16 @@ def test_every_unreadable_value_of_a_row_is_quarantined_once(project):
         assert sorted(bad) == [(3, "employee_count", "about ninety"), (3, "founded", "circa 1990")]
 
 
+def test_a_domain_the_file_repeats_takes_its_first_row_in_every_run(project):
+    later = ["r4", "acme again", "https://acme.com/", "1999", "", "", "", "france", "retail", "7"]
+    setup(project, reference=[REFERENCE[0], later, *REFERENCE[1:]])
+    for _ in range(2):  # the file prepared, then the prepared file read back
+        write_companies(project)
+        sync(project)
+        assert (industry_of(project, "c1"), {r["id"]: r for r in read_csv(project.companies)}["c1"]["employees"]) == (
+            "COMPUTER_SOFTWARE", "240")
+
+
 def kept(project) -> list:
     return sorted((project.root / ".enrich" / "cache" / "reference").iterdir())
 
