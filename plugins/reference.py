@@ -9,8 +9,8 @@ of People Data Labs' free company dataset (``website``, ``name``, ``industry``,
 ``founded``, ``locality``, ``region``, ``country``); ``columns`` maps any other layout.
 
 Normalising a 2,000,000-row file's keys costs several times reading it, and such a file
-changes far less often than a cron job runs: the prepared table (first row per domain,
-values as the file holds them) is kept in the run's cache directory and read back while
+changes far less often than a cron job runs: the prepared table (rows by normalised
+domain, values as the file holds them) is kept in the run's cache directory and read back while
 the file's size and modification time, the settings and the normalisers are unchanged.
 
 A value the file holds but that cannot be read as its column's type (``founded =
@@ -31,7 +31,6 @@ from pathlib import Path
 import crm_enrich
 import polars as pl
 import pyarrow as pa
-import pyarrow.parquet as pq
 import publicsuffixlist
 from crm_enrich import columns, normalise
 from crm_enrich.errors import ConfigError, SourceError
@@ -114,7 +113,11 @@ class ReferenceFile:
         if self._table is None:
             self._table = self._load()
         asked = pl.DataFrame({"domain": pl.Series(keys, dtype=pl.String)})
-        raw = asked.join(self._table, on="domain", how="inner")
+        raw = (
+            asked.join(self._table, on="domain", how="inner")
+            .sort("_line")
+            .unique("domain", keep="first", maintain_order=True)  # a repeated domain: its first row
+        )
         parsed = raw.select("domain", *(_parse(c, raw.schema[c]).alias(c) for c in self.mapping))
         self._report_unreadable(raw, parsed)
         if self.settings.confidence is not None:
@@ -134,8 +137,9 @@ class ReferenceFile:
         return table
 
     def _prepare(self) -> pl.DataFrame:
-        """The file's first row for each normalised domain (``_line`` its line), values as
-        the file holds them."""
+        """The file's rows by normalised domain (``_line`` their line), values as the file
+        holds them. A repeated domain stays repeated: de-duplicating 2,000,000 keys costs
+        more than normalising them, the matched rows of a batch next to nothing."""
         raw = self._scan().select(
             pl.col(self.settings.key_column).cast(pl.String).alias("_key"),
             *(pl.col(v).alias(c) for c, v in self.mapping.items()),
@@ -144,7 +148,6 @@ class ReferenceFile:
             raw.with_columns(normalise.domain(pl.col("_key")).alias("domain"))
             .drop("_key")
             .drop_nulls("domain")
-            .filter(pl.col("domain").is_first_distinct())  # a repeated domain: its first row
         )
 
     def _kept_path(self) -> Path | None:
@@ -180,7 +183,7 @@ class ReferenceFile:
                 ))
 
 
-_IDENTITY = b"crm_enrich.reference"  # the Parquet metadata key of a prepared table's identity
+_IDENTITY = "crm_enrich.reference"  # the Parquet metadata key of a prepared table's identity
 
 
 @functools.cache
@@ -195,10 +198,10 @@ def _read_kept(path: Path, identity: str) -> pl.DataFrame | None:
     """The prepared table kept at ``path`` if it was made from what ``identity`` describes;
     None when absent, stale or unreadable (it is then made again)."""
     try:
-        if (pq.read_schema(path).metadata or {}).get(_IDENTITY) != identity.encode():
+        if pl.read_parquet_metadata(path).get(_IDENTITY) != identity:
             return None
         return pl.read_parquet(path)
-    except (OSError, pa.ArrowException, pl.exceptions.PolarsError):
+    except (OSError, pl.exceptions.PolarsError):
         return None
 
 
@@ -208,8 +211,7 @@ def _keep(table: pl.DataFrame, path: Path, identity: str) -> None:
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        arrow = table.to_arrow()
-        pq.write_table(arrow.replace_schema_metadata({_IDENTITY: identity.encode()}), temporary, compression="lz4")
+        table.write_parquet(temporary, compression="lz4", metadata={_IDENTITY: identity})
         os.replace(temporary, path)
     except OSError as exc:
         with contextlib.suppress(OSError):
