@@ -302,10 +302,12 @@ class FilesConnector:
             wanted = set(layout.header)
             writer.held = held
             writer.replay = lambda tracker: _rebatch(self._raw(layout, sorted(wanted), tracker), batch_size)
+        labelled = [n for n in outputs if n not in both]
+        if held is not None:
+            held = held.rename({n: f"_held_{n}" for n in both})
         rows = _CsvRows(report=malformed)
         for raw, lines in _rebatch(self._raw(layout, sorted(wanted), rows), batch_size):
             df = self._canonical(object_type, raw, lines, inputs, layout.path)
-            labelled = [n for n in outputs if n not in both]
             absent = [n for n in both if n not in df.columns]  # filled into a column the file lacks
             df = df.with_columns(pl.lit(None, columns.polars_type(outputs[n].type)).alias(n) for n in absent)
             if held is None:
@@ -315,7 +317,7 @@ class FilesConnector:
                 ).select(labelled)  # with_columns: a missing column's null broadcasts to every row
                 df = pl.concat([df, labels], how="horizontal")
             else:  # the source's value, else what an earlier run filled into the copy
-                df = df.join(held.rename({n: f"_held_{n}" for n in both}), on="id", how="left", maintain_order="left")
+                df = df.join(held, on="id", how="left", maintain_order="left")
                 df = df.with_columns(pl.coalesce(n, f"_held_{n}").alias(n) for n in both)
             df = df.filter(pl.col("_keep")).select(schema.names)
             if writer is not None:

@@ -368,7 +368,7 @@ def _company_of(pipeline: Pipeline, contact: pl.DataFrame, size: int) -> pl.Data
     domain = contact.select(normalise.email_domain(pl.col("email"))).item()
     if domain is None:
         return None
-    return _first(pipeline, "companies", normalise.domain(pl.coalesce("domain", "website")) == domain, size)
+    return _first(pipeline, "companies", normalise.company_domain() == domain, size)
 
 
 def _build() -> click.Group:

@@ -333,7 +333,7 @@ class Pipeline:
 
     def fit_table(self, companies: pl.DataFrame) -> pl.DataFrame:
         """Labelled companies reduced to what contacts are joined with, domain normalised."""
-        domain = normalise.domain(pl.coalesce("domain", "website")).alias("domain")
+        domain = normalise.company_domain().alias("domain")
         return companies.with_columns(domain).select(self.fit_columns())
 
     def empty_fit(self) -> pl.DataFrame:
@@ -432,6 +432,7 @@ class Engine:
             )
             self.reporter.event("run_started", run_id=run_id, dry_run=self.dry_run)
             figures = {t: Figures() for t in columns.OBJECT_TYPES}
+            figures["companies"].lookups = waterfall.figures  # the waterfall fills it as it goes
             try:
                 if pipeline.rollups:
                     # Companies are written after the contacts are labelled, with their roll-ups:
@@ -447,10 +448,8 @@ class Engine:
                     fit = self._process(pipeline, "companies", schemas["companies"], figures["companies"], run_id)
                     self._process(pipeline, "contacts", schemas["contacts"], figures["contacts"], run_id, fit=fit)
             except BaseException as exc:
-                figures["companies"].lookups = waterfall.figures
                 self._close(run_id, figures, "failed", f"{type(exc).__name__}: {exc}")
                 raise
-            figures["companies"].lookups = waterfall.figures
             self._close(run_id, figures, "ok", None)
         return RunResult(
             run_id, self.dry_run, figures, self.plan, self.quarantined, time.monotonic() - started

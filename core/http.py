@@ -97,6 +97,11 @@ class Retries:
     max_wait: float = 30.0  # seconds, for one backoff without Retry-After
     timeout: float = 30.0  # seconds per request
 
+    def backoff(self, attempt: int) -> float:
+        """Seconds to wait before retry ``attempt`` (from 1) without Retry-After: doubling
+        from 0.25 s up to ``max_wait``, jittered so clients do not retry in step."""
+        return min(self.max_wait, 0.25 * 2 ** (attempt - 1)) * (0.5 + random.random() / 2)
+
 
 class HttpClient:
     """A requests session with limits, retries and secret-free errors."""
@@ -143,8 +148,7 @@ class HttpClient:
         error = state.outcome.exception() if state.outcome else None
         if isinstance(error, RetryableResponse) and error.retry_after is not None:
             return error.retry_after
-        backoff = min(self.retries.max_wait, 0.25 * 2 ** (state.attempt_number - 1))
-        return backoff * (0.5 + random.random() / 2)
+        return self.retries.backoff(state.attempt_number)
 
     def close(self) -> None:
         self.session.close()

@@ -417,6 +417,14 @@ def domain(expr: pl.Expr) -> pl.Expr:
     return expr.map_batches(_domains, return_dtype=pl.String)
 
 
+def company_domain() -> pl.Expr:
+    """A company record's registrable domain: of its ``domain`` field, else its ``website``.
+
+    Why: the waterfall's lookup key, the contacts' join with their company and the
+    ``firmographics`` output must all be this one value."""
+    return domain(pl.coalesce("domain", "website"))
+
+
 def email_domain(expr: pl.Expr) -> pl.Expr:
     """The company domain of an email address, or null for free webmail and throwaway
     addresses (``gmail.com``, ``yahoo.co.uk``, ``mailinator.com``).
@@ -594,6 +602,11 @@ def funding_stage(expr: pl.Expr) -> pl.Expr:
     text = expr.cast(pl.String)
     stage = _apply(_funding_key(text), _funding_stages())
     return pl.when(text.str.contains("+", literal=True)).then(None).otherwise(stage)
+
+
+# The canonical columns whose values are labels of a closed list, each with the function
+# that reads any spelling of them: unknown text gives null, so a null is no misreading.
+LABELS = {"industry": industry, "country": country, "funding_stage": funding_stage}
 
 
 # --------------------------------------------------------------------------------------

@@ -414,9 +414,9 @@ def _with_outputs(table: pa.Table, result: pa.Table, outputs: Mapping[str, Field
     (``append``: and the others added, as the engine's labelled record has them)."""
     for name in outputs:
         if name in table.column_names:
-            table = table.set_column(table.column_names.index(name), name, result.column(name).cast(table.schema.field(name).type))
+            table = columns.with_column(table, name, result.column(name).cast(table.schema.field(name).type))
         elif append:
-            table = table.append_column(name, result.column(name))
+            table = columns.with_column(table, name, result.column(name))
     return table
 
 

@@ -180,8 +180,9 @@ class Waterfall:
         figures.cache_hits += cached.height
         known = cached.get_column("_key")
         fresh = keys.filter(~keys.is_in(known.implode()))
+        found = cached.filter(pl.col("_found")).drop("_found")
         if fresh.len() == 0:
-            return cached.filter(pl.col("_found")).drop("_found")
+            return found
         allowed = 0
         if name in self.exhausted or not self.paid:
             reason = "dry run (answers from the cache only)" if not self.paid else self.exhausted[name]
@@ -192,7 +193,7 @@ class Waterfall:
         if skipped:
             figures.skipped += skipped
             self._event("lookups_skipped", provider=name, keys=skipped, reason=reason)
-        parts = [cached.filter(pl.col("_found")).drop("_found")]
+        parts = [found]
         step = getattr(provider, "batch_size", None) or allowed or 1
         for start in range(0, allowed, step):
             chunk = fresh.slice(start, min(step, allowed - start))
@@ -313,7 +314,7 @@ class Waterfall:
 def _keys(df: pl.DataFrame, key: str) -> pl.Series:
     """The lookup key of each row: for ``domain``, the registrable domain of domain or website."""
     if key == "domain":
-        return df.select(normalise.domain(pl.coalesce("domain", "website"))).to_series().alias("_key")
+        return df.select(normalise.company_domain()).to_series().alias("_key")
     if key not in df.columns:
         raise ConfigError([f"a provider looks records up by {key!r}, which is not a column"])
     return df.get_column(key).cast(pl.String).alias("_key")

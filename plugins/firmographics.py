@@ -17,13 +17,7 @@ import pyarrow as pa
 from crm_enrich import columns, normalise
 from crm_enrich.protocols import Field, NoSettings
 
-NORMALISED = {
-    "domain": lambda: normalise.domain(pl.coalesce("domain", "website")),
-    "industry": lambda: normalise.industry(pl.col("industry")),
-    "country": lambda: normalise.country(pl.col("country")),
-    "funding_stage": lambda: normalise.funding_stage(pl.col("funding_stage")),
-    "technologies": lambda: normalise.technologies(pl.col("technologies")),
-}
+NORMALISED = ("domain", *normalise.LABELS, "technologies")
 
 REGIONS = ("NA", "LATAM", "EMEA", "APAC")
 
@@ -45,7 +39,11 @@ class Firmographics:
         pass
 
     def enrich(self, table: pa.Table) -> pa.Table:
-        df = pl.from_arrow(table).with_columns(expr().alias(c) for c, expr in NORMALISED.items())
+        df = pl.from_arrow(table).with_columns(
+            normalise.company_domain().alias("domain"),
+            *(read(pl.col(c)).alias(c) for c, read in normalise.LABELS.items()),
+            normalise.technologies(pl.col("technologies")).alias("technologies"),
+        )
         df = df.with_columns(
             normalise.region(pl.col("country")).alias("region"),
             normalise.revenue_band(pl.col("annual_revenue")).alias("revenue_band"),

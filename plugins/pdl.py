@@ -28,7 +28,6 @@ in ``tests/pdl_fake/PDL_API_NOTES.md``; in short:
 from __future__ import annotations
 
 import json
-import random
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -154,8 +153,7 @@ class PDLCompanies:
                 return
             pending = list(again)
             if attempt < self.settings.retries:
-                backoff = min(self.settings.max_backoff_seconds, 0.25 * 2 ** (attempt - 1))
-                time.sleep(backoff * (0.5 + random.random() / 2))
+                time.sleep(self.client.retries.backoff(attempt))
         status, kind, message = _error(next(iter(again.values())))
         raise SourceError(
             f"provider 'pdl': {VENDOR} still answered {status} {kind} ({message}) for {len(pending)} of "

@@ -78,7 +78,9 @@ class ReferenceFile:
         self.settings = settings
         self.context = context
         self.path = context.resolve(settings.path)
-        available = self._scan().collect_schema().names()
+        # one scan for the run: a JSON-lines file is read whole to learn its columns
+        self._source = self._scan()
+        available = self._source.collect_schema().names()
         wanted = settings.columns if settings.columns is not None else PDL_LAYOUT
         problems = [f"plugins.reference.columns.{c}: not a column enrichment can fill; "
                     f"fillable: {', '.join(FILLABLE)}" for c in wanted if c not in FILLABLE]
@@ -140,7 +142,7 @@ class ReferenceFile:
         """The file's rows by normalised domain (``_line`` their line), values as the file
         holds them. A repeated domain stays repeated: de-duplicating 2,000,000 keys costs
         more than normalising them, the matched rows of a batch next to nothing."""
-        raw = self._scan().select(
+        raw = self._source.select(
             pl.col(self.settings.key_column).cast(pl.String).alias("_key"),
             *(pl.col(v).alias(c) for c, v in self.mapping.items()),
         ).with_row_index("_line", offset=2).collect()  # line 1 is a CSV's header
@@ -168,7 +170,7 @@ class ReferenceFile:
 
     def _report_unreadable(self, raw: pl.DataFrame, parsed: pl.DataFrame) -> None:
         for c in self.mapping:
-            if c in ("industry", "country", "funding_stage"):
+            if c in normalise.LABELS:
                 continue  # unknown labels are not unreadable: they are just not ours
             bad = raw.get_column(c).is_not_null() & parsed.get_column(c).is_null()
             rows = raw.filter(bad & (pl.col(c).cast(pl.String).str.strip_chars() != "")).sort("_line")
@@ -224,13 +226,9 @@ def _parse(column: str, dtype: pl.DataType) -> pl.Expr:
     """A file column as its canonical column: normalised labels, numbers from text."""
     col = pl.col(column)
     text = col if dtype.is_nested() else col.cast(pl.String)
+    if column in normalise.LABELS:
+        return normalise.LABELS[column](text)
     match column:
-        case "industry":
-            return normalise.industry(text)
-        case "country":
-            return normalise.country(text)
-        case "funding_stage":
-            return normalise.funding_stage(text)
         case "technologies":
             return normalise.technologies(col)
         case "employees":

@@ -7,6 +7,7 @@ import pyarrow as pa
 import pyarrow.csv  # noqa: F401 - makes pa.csv available
 import pytest
 import requests
+from crm_enrich.columns import with_column
 from crm_enrich.connectors.files import FilesConnector
 from crm_enrich.connectors.hubspot import DEFAULT_PROPERTIES, HubSpotConnector
 from crm_enrich.plugins.contact_country import ContactCountry
@@ -35,12 +36,12 @@ class TestFilesConnector(ConnectorContract):
     plugin = FilesConnector
 
     def seed(self, tmp_path, companies, contacts):
-        for name, object_type, rows in (("companies", "companies", companies), ("contacts", "contacts", contacts)):
+        for object_type, rows in (("companies", companies), ("contacts", contacts)):
             table = canonical_table(object_type, rows)
             if object_type == "companies":  # a CSV cell holds the list as "a;b"
-                table = table.set_column(table.column_names.index("technologies"), "technologies",
-                                         pa.array([";".join(v) if v else None for v in table["technologies"].to_pylist()]))
-            pa.csv.write_csv(table, tmp_path / f"{name}.csv")
+                table = with_column(table, "technologies",
+                                    pa.array([";".join(v) if v else None for v in table["technologies"].to_pylist()]))
+            pa.csv.write_csv(table, tmp_path / f"{object_type}.csv")
         return {"companies": {"path": "companies.csv"}, "contacts": {"path": "contacts.csv"}}
 
     def unreachable(self, tmp_path):
@@ -110,14 +111,13 @@ class TestReferenceFile(ProviderContract):
 
 # -- the connectors and providers of vendor APIs, against their fakes ---------------------------
 
-HUBSPOT_NAMES = {"companies": DEFAULT_PROPERTIES["companies"], "contacts": DEFAULT_PROPERTIES["contacts"]}
 
 
 def _hubspot_properties(object_type: str, row: dict) -> dict:
     """A sample record as HubSpot properties (text), without the ones HubSpot derives."""
     out = {}
     for column, value in row.items():
-        prop = HUBSPOT_NAMES[object_type].get(column)
+        prop = DEFAULT_PROPERTIES[object_type].get(column)
         if value is None or prop is None or column in ("id", "company_id", "updated_at"):
             continue
         out[prop] = ";".join(value) if isinstance(value, list) else str(value)
