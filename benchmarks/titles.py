@@ -611,9 +611,8 @@ def classify_every_row(parser: TitleParser, titles: pl.Series) -> pl.DataFrame:
     once per distinct list of phrases found, here as in classify()).
     """
     rows = titles.to_frame("job_title").with_row_index("_row")
-    keyed = rows.drop_nulls("job_title").select(
-        pl.col("_row").alias("_key"), normalise(pl.col("job_title")).alias("_normal")
-    )
+    titled = rows.drop_nulls("job_title")
+    keyed = titled.select(pl.col("_row").alias("_key"), normalise(titled.get_column("job_title")).alias("_normal"))
     labels = parser.label(keyed).rename({"_key": "_row"})
     # what enrich() does with classify()'s result: put the labels back on the rows, in order
     return rows.join(labels, on="_row", how="left", maintain_order="left")
