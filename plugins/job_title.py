@@ -87,7 +87,8 @@ def normalise(titles: pl.Series) -> pl.Series:
 
 
 def _folded(titles: pl.Expr) -> pl.Expr:
-    """Lower case, accents off: the steps only letters beyond ASCII need (a quarter of the cost)."""
+    """Accents off (lower case first, so that ẞ and Œ fold too): the steps only letters beyond
+    ASCII need, a quarter of the cost."""
     return (
         titles.str.to_lowercase()
         .str.replace_many(["ß", "œ", "æ"], ["ss", "oe", "ae"])
@@ -97,15 +98,16 @@ def _folded(titles: pl.Expr) -> pl.Expr:
 
 
 def _comparable(folded: pl.Series) -> pl.Series:
-    """The rules on folded titles, each title one line of a single text: a pass over one text
-    costs a third less than a pass title by title (polars' cost per value is most of it)."""
+    """Lower case and the rules on folded titles, each title one line of a single text: a pass
+    over one text costs a third less than a pass title by title (polars' cost per value is most
+    of it). Letters that only decompose to capitals (𝗖𝗘𝗢, ℌ) come out lower case too."""
     if folded.str.contains("\n", literal=True).any():  # to the rules, a line break is a space
         folded = folded.str.replace_all("\n", " ", literal=True)
     heads = "|".join(sorted(_COMPOUND_HEADS, key=len, reverse=True))
     prepositions = "du|de  la|de|des|der|del|da|do|of"
     bosses = _BOSSES.replace(" ", "  ")
     # an empty line before and after: every title's line is then framed by two line breaks
-    text = pl.concat_str(pl.lit("\n"), pl.lit(folded).str.join("\n"), pl.lit("\n"))
+    text = pl.concat_str(pl.lit("\n"), pl.lit(folded).str.join("\n"), pl.lit("\n")).str.to_lowercase()
     lines = (
         text.str.replace_all(rf"{_B}([a-z])\.([a-z])\.(?:([a-z])\.?)?", "${1}${2}${3}")  # V.P., C.E.O.
         # any run of other characters becomes the two spaces between words (in two passes: a
@@ -167,8 +169,12 @@ class TitleParser:
             how="vertical_relaxed",
         )
         vocabulary = vocabulary.with_columns(pl.col("phrase").alias("shown"), normalise(vocabulary.get_column("phrase")))
-        # the last entry of a phrase wins: users' overrides come after the shipped file
-        vocabulary = vocabulary.unique("phrase", keep="last", maintain_order=True)
+        # the last entry of a phrase wins: users' overrides come after the shipped file; the
+        # reasons show its spelling without accents if it has one ("senior", not "sénior")
+        plain = pl.col("shown").str.len_bytes() == pl.col("shown").str.len_chars()
+        vocabulary = vocabulary.with_columns(
+            pl.coalesce(pl.col("shown").filter(plain).first(), pl.col("shown").first()).over("phrase")
+        ).unique("phrase", keep="last", maintain_order=True)
         # one row per phrase, its row number its id; the reasons' wording is fixed here, once
         self.vocabulary = (
             vocabulary.filter(~pl.col("removed") & (pl.col("phrase") != EMPTY))
@@ -216,11 +222,11 @@ class TitleParser:
     def classify(self, titles: pl.Series) -> pl.DataFrame:
         """One row per distinct title: ``job_title, seniority, department, title_reasons``."""
         distinct = titles.drop_nulls().unique().to_frame("_key")
-        # most titles are plain ASCII: only lower-cased, they skip the accent steps (a frame
-        # each, as polars computes both branches of a when/then); the rules run on both at once
+        # most titles are plain ASCII: they skip the accent steps (a frame each, as polars
+        # computes both branches of a when/then); the rules run on both at once
         ascii = pl.col("_key").str.len_bytes() == pl.col("_key").str.len_chars()
         folded = pl.concat([
-            distinct.filter(ascii).with_columns(pl.col("_key").str.to_lowercase().alias("_normal")),
+            distinct.filter(ascii).with_columns(pl.col("_key").alias("_normal")),
             distinct.filter(~ascii).with_columns(_folded(pl.col("_key")).alias("_normal")),
         ])
         keyed = folded.with_columns(_comparable(folded.get_column("_normal")))
@@ -246,8 +252,8 @@ class TitleParser:
             pl.col("_normal").str.extract_many(self.patterns, leftmost=True).cast(pl.List(self.phrases))
             .to_physical().alias("_ids")
         ).with_columns(
-            pl.col("_ids").list.get(scores("_senior").list.arg_max()).alias("_by"),  # arg_max: the first of equals
-            pl.col("_ids").list.get(scores("_function").list.arg_max()).alias("_dept_by"),
+            self._first_highest("_senior").alias("_by"),
+            self._first_highest("_function").alias("_dept_by"),
         )
         named = pl.col("_by").is_not_null()
         return chosen.select(
@@ -266,6 +272,14 @@ class TitleParser:
             .otherwise(pl.when(pl.col("_normal") == EMPTY).then(pl.lit("empty title")).otherwise(pl.lit("no known words")))
             .alias("title_reasons"),
         )
+
+    def _first_highest(self, column: str) -> pl.Expr:
+        """The id of each list's phrase with the highest ``column``, the first named of equals:
+        the maximum of value and place in one number (list.arg_max costs twice as much)."""
+        places = 1 << 20  # more phrases than a title of a million characters can hold
+        value = pl.lit(self.listed[column]).list.gather(pl.col("_ids")).cast(pl.List(pl.Int64))
+        place = pl.int_ranges(0, pl.col("_ids").list.len(), dtype=pl.Int64)
+        return pl.col("_ids").list.get(places - 1 - (value * places + (places - 1 - place)).list.max() % places)
 
     def _also(self, chosen: pl.DataFrame) -> pl.Series:
         """The other ranks a multi-role title names, most senior first ("vp 'vp'; director

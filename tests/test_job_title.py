@@ -49,6 +49,10 @@ TRAPS = [
     ("C.E.O.", "c_suite", "executive"),
     ("CHIEF TECHNOLOGY OFFICER", "c_suite", "engineering"),
     ("head of finance", "head", "finance"),
+    # styled and full-width letters (pasted from LinkedIn): they decompose to capitals
+    ("𝗖𝗘𝗢 & 𝗙𝗼𝘂𝗻𝗱𝗲𝗿", "founder", "executive"),
+    ("ＣＴＯ", "c_suite", "engineering"),
+    ("Head of\nSales", "head", "sales"),
     # multi-role: the most senior role is primary; a function beats general management
     ("Founder & CEO", "founder", "executive"),
     ("CEO & Founder", "founder", "executive"),
@@ -112,6 +116,27 @@ def test_reasons_name_the_deciding_words_and_every_role(parser):
     )
     assert reasons["Sr. Dir. Eng"] == "seniority director 'dir' (also senior 'sr'); department engineering 'eng'"
     assert reasons["Consultant"] == "seniority entry 'consultant'; department other (no function word)"
+
+
+def test_reasons_list_every_other_rank_most_senior_first_then_first_named(parser):
+    titles = ["CEO, VP Sales & SVP Marketing", "CEO & Senior Director, VP Sales & VP Marketing", "VP & SVP", "Sr. Sr. Engineer"]
+    reasons = dict(parser.classify(pl.Series(titles)).select("job_title", "title_reasons").iter_rows())
+    assert reasons[titles[0]] == "seniority c_suite 'ceo' (also vp 'vp'; vp 'svp'); department sales 'sales'"
+    # three rank words below the top: by rank, then in the order named; a repeated one once
+    assert reasons[titles[1]] == (
+        "seniority c_suite 'ceo' (also vp 'vp'; director 'director'; senior 'senior'); department sales 'sales'"
+    )
+    assert reasons[titles[2]] == "seniority vp 'vp'; department other (no function word)"  # equal ranks: no other
+    assert reasons[titles[3]] == "seniority senior 'sr'; department engineering 'engineer'"
+
+
+def test_reasons_show_a_phrase_without_accents_when_the_vocabulary_has_one(parser):
+    reasons = dict(parser.classify(pl.Series(["Senior Operations Manager", "Sénior Opérations"]))
+                   .select("job_title", "title_reasons").iter_rows())
+    assert reasons["Senior Operations Manager"] == (
+        "seniority manager 'manager' (also senior 'senior'); department operations 'operations'"
+    )
+    assert reasons["Sénior Opérations"] == "seniority senior 'senior'; department operations 'operations'"
 
 
 def test_each_distinct_title_is_classified_once_per_run(parser):
