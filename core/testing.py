@@ -132,7 +132,9 @@ class _Contract:
 
 
 def _name(plugin: Any) -> str:
-    return f"{type(plugin).__name__} ({getattr(plugin, 'name', '?')})"
+    """``JsonConnector (broken_json)``, for a plugin class or an instance of one."""
+    cls = plugin if isinstance(plugin, type) else type(plugin)
+    return f"{cls.__name__} ({getattr(plugin, 'name', '?')})"
 
 
 # -- connectors ------------------------------------------------------------------------------
@@ -219,8 +221,8 @@ class ConnectorContract(_Contract):
         first, second = self.read_all(connector, "companies"), self.read_all(connector, "companies")
         assert first.get_column("id").to_list() == second.get_column("id").to_list(), (
             f"{_name(connector)}: two reads gave the records in another order or with other ids")
-        names = dict(zip(first.get_column("id").cast(pl.String), first.get_column("name")))
         if "name" in first.columns:
+            names = dict(zip(first.get_column("id").cast(pl.String), first.get_column("name")))
             assert names == {self.id_of(r["id"]): r.get("name") for r in SAMPLE_COMPANIES}, (
                 f"{_name(connector)}: names read back differ from the ones seeded: {names}")
 

@@ -97,7 +97,7 @@ def test_a_broken_connector_fails_the_kit_with_messages_that_say_what_is_wrong(t
     assert "companies column 'employees' is string, the contract says int64" in out
     assert "a companies batch has 5 rows; batch_size was 2" in out
     assert "k1 should be ('C', 99, 'first') (only kit_score was marked changed)" in out
-    assert "an unreachable source raised FileNotFoundError" in out
+    assert "JsonConnector (broken_json): an unreachable source raised FileNotFoundError" in out
     # what it does right passes: ids read once, labels written and read back
     assert "PASSED" not in out and " passed" in out.splitlines()[-1]
 
@@ -165,3 +165,21 @@ def test_the_sqlite_example_installs_as_a_package_and_passes_the_kit_and_its_own
     assert result.returncode == 0, result.stdout[-3000:]
     summary = result.stdout.strip().splitlines()[-1]
     assert " passed" in summary and "failed" not in summary and "error" not in summary, summary
+
+
+def test_a_connector_without_company_names_is_not_asked_for_them(tmp_path):
+    (tmp_path / "test_author.py").write_text(BROKEN + textwrap.dedent('''
+        class NamelessConnector(JsonConnector):
+            def schema(self, object_type, outputs):
+                schema = super().schema(object_type, outputs)
+                return schema.remove(schema.get_field_index("name")) if "name" in schema.names else schema
+
+        class TestNameless(TestBrokenConnector):
+            plugin = NamelessConnector
+    '''))
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_author.py",
+         "-k", "TestNameless and stable_between_reads"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0 and result.stdout.splitlines()[-1].startswith("1 passed"), result.stdout
