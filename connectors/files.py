@@ -36,11 +36,10 @@ import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict, model_validator
 
 import crm_enrich
-from crm_enrich import columns
+from crm_enrich import columns, delimited
 from crm_enrich.errors import ConfigError, SourceError
 from crm_enrich.protocols import ChangeSet, Field, PluginContext, Quarantined
 
-CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 TIMESTAMP_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y-%m-%dT%H:%M:%S")
 BOM = b"\xef\xbb\xbf"
@@ -59,7 +58,7 @@ class ObjectFile(BaseModel):
 
     @model_validator(mode="after")
     def _known_format(self):
-        if not self.path.lower().endswith(CSV_SUFFIXES + PARQUET_SUFFIXES):
+        if not self.path.lower().endswith(delimited.SUFFIXES + PARQUET_SUFFIXES):
             raise ValueError(
                 f"{self.path!r}: expected a .csv, .tsv, .txt, .parquet or .pq file"
             )
@@ -181,10 +180,7 @@ class FilesConnector:
             text = head[len(BOM) if bom else 0 : exc.start].decode("utf-8")
         first = text.split("\n", 1)[0]
         eol = "\r\n" if first.endswith("\r") else "\n"
-        delimiter = self.settings.delimiter
-        if delimiter is None:
-            counts = {d: first.count(d) for d in (",", ";", "\t", "|")}
-            delimiter = max(counts, key=counts.get) if any(counts.values()) else ","
+        delimiter = self.settings.delimiter or delimited.delimiter_of(first)
         header = next(csv.reader([first.rstrip("\r")], delimiter=delimiter))
         quoted = '"(?:[^"]|"")*"'
         quote_all = re.fullmatch(f"{quoted}(?:{re.escape(delimiter)}{quoted})*", first.rstrip("\r")) is not None

@@ -1,8 +1,8 @@
 """``reference``: firmographics from a file the user already has, joined by domain.
 
 A vendor export (People Data Labs' free company dataset, a Crunchbase or ZoomInfo
-export, a data team's own table) in CSV, Parquet or JSON lines, keyed by website or
-domain. Its keys are normalised to registrable domains, its values to canonical form
+export, a data team's own table) in CSV (any of , ; tab or | as delimiter), Parquet or JSON
+lines, keyed by website or domain. Its keys are normalised to registrable domains, its values to canonical form
 (HubSpot industry, ISO country) for the rows a CRM company matches, and every batch's
 lookup is one hash join. The defaults follow the layout
 of People Data Labs' free company dataset (``website``, ``name``, ``industry``,
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gzip
 import hashlib
 import json
 import os
@@ -32,7 +33,7 @@ import crm_enrich
 import polars as pl
 import pyarrow as pa
 import publicsuffixlist
-from crm_enrich import columns, normalise
+from crm_enrich import columns, delimited, normalise
 from crm_enrich.errors import ConfigError, SourceError
 from crm_enrich.protocols import Field, PluginContext, Quarantined
 from pydantic import BaseModel, ConfigDict
@@ -56,6 +57,9 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     path: str = SettingField(description="CSV, Parquet or JSON-lines file, relative to plugins.toml")
+    delimiter: str | None = SettingField(
+        None, min_length=1, max_length=1, description="CSV only; default: whichever of , ; tab or | the header uses most"
+    )
     key_column: str = SettingField("website", description="the file's column with each company's website or domain")
     columns: dict[str, str] | None = SettingField(
         None, description="canonical column -> file column; default: People Data Labs' layout, where present"
@@ -78,6 +82,7 @@ class ReferenceFile:
         self.settings = settings
         self.context = context
         self.path = context.resolve(settings.path)
+        self.delimiter = settings.delimiter  # a CSV file's, detected from its header if not set
         # one scan for the run: a JSON-lines file is read whole to learn its columns
         self._source = self._scan()
         available = self._source.collect_schema().names()
@@ -105,9 +110,13 @@ class ReferenceFile:
             return pl.scan_parquet(self.path)
         if suffixes.endswith((".jsonl", ".ndjson")):
             return pl.scan_ndjson(self.path, infer_schema_length=None)
-        if suffixes.endswith((".csv", ".csv.gz", ".tsv")):
-            return pl.scan_csv(self.path, infer_schema=False, separator="\t" if suffixes.endswith(".tsv") else ",")
-        raise ConfigError([f"plugins.reference.path: {self.path.name} is not .csv, .tsv, .parquet or .jsonl"])
+        if suffixes.removesuffix(".gz").endswith(delimited.SUFFIXES):
+            if self.delimiter is None:
+                opener = gzip.open if suffixes.endswith(".gz") else open
+                with opener(self.path, "rt", encoding="utf-8-sig", errors="replace") as header:
+                    self.delimiter = delimited.delimiter_of(header.readline())
+            return pl.scan_csv(self.path, infer_schema=False, separator=self.delimiter)
+        raise ConfigError([f"plugins.reference.path: {self.path.name} is not .csv, .tsv, .txt, .parquet or .jsonl"])
 
     def lookup(self, keys: pa.Array) -> pa.Table:
         """The file's first row for each key, its values parsed: only matched rows are parsed,
@@ -165,6 +174,7 @@ class ReferenceFile:
         return json.dumps({
             "file": str(self.path.resolve()), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns,
             "key_column": self.settings.key_column, "columns": sorted(self.mapping.items()),
+            "delimiter": self.delimiter,
             "normalisers": _normalisers_digest(),
         }, sort_keys=True)
 

@@ -181,6 +181,23 @@ def test_parquet_reference_with_its_own_layout(project):
     assert (acme["industry"], acme["employees"]) == ("COMPUTER_SOFTWARE", "310")
 
 
+@pytest.mark.parametrize("name, delimiter, bom, setting", [
+    ("vendor.csv", ";", True, ""),  # Excel's CSV in much of Europe, with its byte-order mark
+    ("vendor.txt", "\t", False, ""),
+    ("vendor.csv", "|", False, 'delimiter = "|"\n'),
+])
+def test_a_reference_file_with_another_delimiter_gives_the_same_answers(project, name, delimiter, bom, setting):
+    setup(project)
+    expected = sync(project)["companies"]["lookups"]["reference"]
+    acme = {r["id"]: r for r in read_csv(project.companies)}["c1"]
+    write_companies(project)  # the blanks again
+    write_csv(project.root / name, REFERENCE_HEADER, REFERENCE, delimiter=delimiter, bom=bom)
+    project.write_config(f'[plugins.reference]\npath = "{name}"\n{setting}', head=HEAD)
+    assert sync(project)["companies"]["lookups"]["reference"] == expected
+    again = {r["id"]: r for r in read_csv(project.companies)}["c1"]
+    assert again == acme and again["industry"] == "COMPUTER_SOFTWARE"
+
+
 def test_a_mapped_column_the_file_lacks_is_a_config_error_listing_its_columns(project):
     setup(project, extra='[plugins.reference.columns]\nindustry = "sector"\n')
     result = project.enrich("sync", env=ENV)
