@@ -211,7 +211,7 @@ class TitleParser:
         # a found phrase's id is its row: casting to this Enum looks it up in a table built
         # once, where a join hashed the vocabulary again on every call
         self.phrases = pl.Enum(self.vocabulary.get_column("phrase"))
-        # the columns _decide() reads list by list, each as one list to gather phrase ids from
+        # the columns label() reads list by list, each as one list to gather phrase ids from
         self.listed = {
             c: self.vocabulary.get_column(c).implode() for c in ("_senior", "_function", "_ranked", "_code", "_code_or_low", "_code_or_high", "_also")
         }
@@ -242,9 +242,6 @@ class TitleParser:
         operations, in as few steps as possible: each costs a fixed ~0.1 ms per batch."""
         v = self.vocabulary
 
-        def scores(column: str) -> pl.Expr:  # each phrase's value, list by list, in the order named
-            return pl.lit(self.listed[column]).list.gather(pl.col("_ids"))
-
         def of(column: str, ids: str = "_ids") -> pl.Expr:  # each phrase's value, one per row
             return pl.lit(v.get_column(column)).gather(pl.col(ids))
 
@@ -273,11 +270,15 @@ class TitleParser:
             .alias("title_reasons"),
         )
 
+    def _listed(self, column: str) -> pl.Expr:
+        """Each found phrase's ``column``, list by list, in the order named."""
+        return pl.lit(self.listed[column]).list.gather(pl.col("_ids"))
+
     def _first_highest(self, column: str) -> pl.Expr:
         """The id of each list's phrase with the highest ``column``, the first named of equals:
         the maximum of value and place in one number (list.arg_max costs twice as much)."""
         places = 1 << 20  # more phrases than a title of a million characters can hold
-        value = pl.lit(self.listed[column]).list.gather(pl.col("_ids")).cast(pl.List(pl.Int64))
+        value = self._listed(column).cast(pl.List(pl.Int64))
         place = pl.int_ranges(0, pl.col("_ids").list.len(), dtype=pl.Int64)
         return pl.col("_ids").list.get(places - 1 - (value * places + (places - 1 - place)).list.max() % places)
 
@@ -290,13 +291,8 @@ class TitleParser:
         two (the smallest code), if lower, is the answer, from list aggregations. Only the
         others go through list.eval, which costs ~2 µs a list."""
         span = self.code_span
-
-        def codes(column: str) -> pl.Expr:
-            return pl.lit(self.listed[column]).list.gather(pl.col("_ids"))
-
-        rank = pl.element() // (4 * span)
-        highest, lowest = codes("_code_or_low").list.max(), codes("_code_or_high").list.min()
-        ranked = codes("_ranked").list.sum()
+        highest, lowest = self._listed("_code_or_low").list.max(), self._listed("_code_or_high").list.min()
+        ranked = self._listed("_ranked").list.sum()
         two = chosen.select(
             pl.when((ranked == 2) & (highest // (4 * span) > lowest // (4 * span)))
             .then(pl.lit(self.vocabulary.get_column("_also")).gather(lowest % span)),
@@ -305,8 +301,9 @@ class TitleParser:
         also, many = two.to_series(0), two.get_column("_many").arg_true()
         if many.is_empty():
             return also
+        rank = pl.element() // (4 * span)
         others = (
-            codes("_code").list.drop_nulls()
+            self._listed("_code").list.drop_nulls()
             .list.eval(pl.element().filter(rank < rank.max()).unique(maintain_order=True))
             .list.eval(pl.element().sort_by(pl.element() // span, descending=True, maintain_order=True))
         )
