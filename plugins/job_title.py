@@ -293,12 +293,12 @@ class TitleParser:
         span = self.code_span
         highest, lowest = self._listed("_code_or_low").list.max(), self._listed("_code_or_high").list.min()
         ranked = self._listed("_ranked").list.sum()
-        two = chosen.select(
+        by_aggregate = chosen.select(
             pl.when((ranked == 2) & (highest // (4 * span) > lowest // (4 * span)))
             .then(pl.lit(self.vocabulary.get_column("_also")).gather(lowest % span)),
             (ranked > 2).alias("_many"),
         )
-        also, many = two.to_series(0), two.get_column("_many").arg_true()
+        also, many = by_aggregate.to_series(0), by_aggregate.get_column("_many").arg_true()
         if many.is_empty():
             return also
         rank = pl.element() // (4 * span)

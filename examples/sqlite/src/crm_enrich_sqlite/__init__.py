@@ -325,6 +325,12 @@ def _as_text(value: Any) -> tuple[str | None, str | None]:
     return str(value), None
 
 
+def _number_text(value: Any) -> tuple[str | None, str | None]:
+    """A stored number's text without spaces or digit-group underscores ("1 200", "1_200")."""
+    text, problem = _as_text(value)
+    return (None, problem) if problem else (re.sub(r"[\s_]", "", text), None)
+
+
 def _string(value: Any) -> tuple[str | None, str | None]:
     if value is None:
         return None, None
@@ -342,12 +348,9 @@ def _integer(value: Any) -> tuple[int | None, str | None]:
     elif isinstance(value, float):
         number = value
     else:
-        text, problem = _as_text(value)
-        if problem:
+        text, problem = _number_text(value)
+        if problem or not text:
             return None, problem
-        text = re.sub(r"[\s_]", "", text)
-        if not text:
-            return None, None
         try:
             number = int(text)
         except ValueError:
@@ -370,12 +373,9 @@ def _float(value: Any) -> tuple[float | None, str | None]:
     if isinstance(value, (int, float)):
         number = float(value)
     else:
-        text, problem = _as_text(value)
-        if problem:
+        text, problem = _number_text(value)
+        if problem or not text:
             return None, problem
-        text = re.sub(r"[\s_]", "", text)
-        if not text:
-            return None, None
         try:
             number = float(text)
         except ValueError:
