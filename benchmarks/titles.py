@@ -36,7 +36,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from crm_enrich.plugins.job_title import JobTitle, Settings, TitleParser, normalise
+from crm_enrich.plugins.job_title import JobTitle, Settings, TitleParser
 
 HERE = Path(__file__).resolve().parent
 OUTPUTS = ("seniority", "department", "title_reasons")
@@ -607,13 +607,11 @@ def classify_every_row(parser: TitleParser, titles: pl.Series) -> pl.DataFrame:
     """The parser's own steps without de-duplication: every row is its own key.
 
     classify() labels each distinct title once; here each row (its row number) is a key, so
-    normalising and matching run once per row, duplicates and all (label() itself decides
-    once per distinct list of phrases found, here as in classify()).
+    folding, normalising, matching and deciding run once per row, duplicates and all.
     """
     rows = titles.to_frame("job_title").with_row_index("_row")
     titled = rows.drop_nulls("job_title")
-    keyed = titled.select(pl.col("_row").alias("_key"), normalise(titled.get_column("job_title")).alias("_normal"))
-    labels = parser.label(keyed).rename({"_key": "_row"})
+    labels = parser.label(titled.get_column("_row"), titled.get_column("job_title")).rename({"_key": "_row"})
     # what enrich() does with classify()'s result: put the labels back on the rows, in order
     return rows.join(labels, on="_row", how="left", maintain_order="left")
 

@@ -76,6 +76,12 @@ _BOSSES = (
 )
 
 
+# below this many titles a part, a batch's titles are matched in one part: a part costs ~1 ms
+# of its own (its search is built again)
+_TITLES_PER_PART = 2_000
+
+_PLACES = 1 << 20  # more phrases than a title of a million characters can hold
+
 EMPTY = "  "  # the comparable form of an empty title (or one of punctuation only)
 
 
@@ -83,7 +89,8 @@ def normalise(titles: pl.Series) -> pl.Series:
     """The comparable form of each title (or vocabulary phrase), none null: ASCII words, each
     between its own two spaces (`` head  of  sales ``), so that one literal (Aho-Corasick)
     search matches whole words only; an empty title is two spaces (EMPTY)."""
-    return _comparable(titles.to_frame().select(_folded(pl.first())).to_series())
+    folded = titles.to_frame().select(_folded(pl.first()))
+    return folded.select(_comparable(pl.first(), folded.height)).to_series().alias(titles.name)
 
 
 def _folded(titles: pl.Expr) -> pl.Expr:
@@ -97,36 +104,50 @@ def _folded(titles: pl.Expr) -> pl.Expr:
     )
 
 
-def _comparable(folded: pl.Series) -> pl.Series:
-    """Lower case and the rules on folded titles, each title one line of a single text: a pass
-    over one text costs a third less than a pass title by title (polars' cost per value is most
-    of it). Letters that only decompose to capitals (𝗖𝗘𝗢, ℌ) come out lower case too."""
-    if folded.str.contains("\n", literal=True).any():  # to the rules, a line break is a space
-        folded = folded.str.replace_all("\n", " ", literal=True)
-    heads = "|".join(sorted(_COMPOUND_HEADS, key=len, reverse=True))
-    prepositions = "du|de  la|de|des|der|del|da|do|of"
-    bosses = _BOSSES.replace(" ", "  ")
+def _comparable(folded: pl.Expr, height: int) -> pl.Expr:
+    """The comparable forms of a column of ``height`` folded titles. Lower case and the rules
+    run on the column's titles as one text, a title a line: a pass over one text costs a
+    third less than a pass title by title (polars' cost per value is most of it). Letters
+    that only decompose to capitals (𝗖𝗘𝗢, ℌ) come out lower case too."""
+    one_line_each = folded.str.replace_all("\n", " ", literal=True)  # to the rules, a line break is a space
     # an empty line before and after: every title's line is then framed by two line breaks
-    text = pl.concat_str(pl.lit("\n"), pl.lit(folded).str.join("\n"), pl.lit("\n")).str.to_lowercase()
-    lines = (
-        text.str.replace_all(rf"{_B}([a-z])\.([a-z])\.(?:([a-z])\.?)?", "${1}${2}${3}")  # V.P., C.E.O.
+    text = pl.concat_str(pl.lit("\n"), one_line_each.str.join("\n"), pl.lit("\n"))
+    return _rules(text).explode().slice(1, height)
+
+
+def _split(column: pl.Series, parts: int, name: str, pad: object = None) -> list[pl.Series]:
+    """``column`` in ``parts`` of equal length (the last padded with ``pad``), named name0, ..."""
+    size = -(-column.len() // parts)
+    padded = column.extend_constant(pad, size * parts - column.len())
+    return [padded.slice(i * size, size).alias(f"{name}{i}") for i in range(parts)]
+
+
+# the rules' patterns, on text whose words are two spaces apart
+_DOTTED = rf"{_B}([a-z])\.([a-z])\.(?:([a-z])\.?)?"  # V.P., C.E.O.
+_BOSS_NAMED = (
+    rf"(?m)(g)o  (t)o  (m)arket|{_B}(?:to|({_ASSISTANTS})  (?:du|de  la|de|des|der|del|da|do|of)"
+    rf"(?:  la|  le|  l|  the)?  (?:{_BOSSES.replace(' ', '  ')})){_B}.*$"
+)
+_COMPOUND = rf"([a-z]{{3,}})({'|'.join(sorted(_COMPOUND_HEADS, key=len, reverse=True))}){_B}"
+
+
+def _rules(text: pl.Expr) -> pl.Expr:
+    """Lower case and the rules, on a text of folded titles one per line; its lines."""
+    return (
+        text.str.to_lowercase()
+        .str.replace_all(_DOTTED, "${1}${2}${3}")
         # any run of other characters becomes the two spaces between words (in two passes: a
         # lone space, most of them, is left to the second, a literal one, which costs less)
         .str.replace_all(r"[^a-z0-9\n]{2,}|[^a-z0-9 \n]", " ")
         .str.replace_all(" ", "  ", literal=True)
         # go-to-market, however spelt, is "gtm"; and "Assistant to the CEO", "Assistante du
         # PDG": the CEO is someone else, so the title ends before "to" or the boss named
-        .str.replace_all(
-            rf"(?m)(g)o  (t)o  (m)arket|{_B}(?:to|({_ASSISTANTS})  (?:{prepositions})(?:  la|  le|  l|  the)?  "
-            rf"(?:{bosses})){_B}.*$",
-            "${1}${2}${3}${4}",
-        )
-        .str.replace_all(rf"([a-z]{{3,}})({heads}){_B}", "${1}  ${2}")
+        .str.replace_all(_BOSS_NAMED, "${1}${2}${3}${4}")
+        .str.replace_all(_COMPOUND, "${1}  ${2}")
         # each title stripped, then one space before and after it
         .str.replace_all(" *\n *", " \n ")
         .str.split("\n")
     )
-    return pl.select(lines.explode().slice(1, folded.len())).to_series().alias(folded.name)
 
 
 class Phrase(BaseModel):
@@ -213,104 +234,151 @@ class TitleParser:
         self.phrases = pl.Enum(self.vocabulary.get_column("phrase"))
         # the columns label() reads list by list, each as one list to gather phrase ids from
         self.listed = {
-            c: self.vocabulary.get_column(c).implode() for c in ("_senior", "_function", "_ranked", "_code", "_code_or_low", "_code_or_high", "_also")
+            c: self.vocabulary.get_column(c).implode() for c in ("_ranked", "_code", "_code_or_low", "_code_or_high", "_also")
         }
+        # _first_highest's keys: the value in the high bits, the place (taken off) in the low
+        for c in ("_senior", "_function"):
+            self.listed[c] = self.vocabulary.select(pl.col(c).cast(pl.Int64) * _PLACES + (_PLACES - 1)).to_series().implode()
         # longest phrase first: of the phrases starting at a word, the longest wins
         longest_first = self.vocabulary.sort(pl.col("phrase").str.len_bytes(), descending=True, maintain_order=True)
         self.patterns = longest_first.get_column("phrase").implode()
+        self._built_steps: dict[int, tuple[list[pl.Expr], list[pl.Expr], list[pl.Expr]]] = {}
+        # "also" for a title naming three or more rank words (see _many_also)
+        rank = pl.element() // (4 * self.code_span)
+        lower = pl.element().filter(rank < rank.max()).unique(maintain_order=True)
+        others = self._listed("_code", "").list.drop_nulls().list.eval(
+            lower.sort_by(lower // self.code_span, descending=True, maintain_order=True)
+        )
+        self._also_of_many = (
+            pl.lit(self.listed["_also"]).list.gather(others % self.code_span).list.join("; ").replace("", None)
+        )
 
     def classify(self, titles: pl.Series) -> pl.DataFrame:
         """One row per distinct title: ``job_title, seniority, department, title_reasons``."""
-        distinct = titles.drop_nulls().unique().to_frame("_key")
-        # most titles are plain ASCII: they skip the accent steps (a frame each, as polars
-        # computes both branches of a when/then); the rules run on both at once
-        ascii = pl.col("_key").str.len_bytes() == pl.col("_key").str.len_chars()
-        folded = pl.concat([
-            distinct.filter(ascii).with_columns(pl.col("_key").alias("_normal")),
-            distinct.filter(~ascii).with_columns(_folded(pl.col("_key")).alias("_normal")),
-        ])
-        keyed = folded.with_columns(_comparable(folded.get_column("_normal")))
-        return self.label(keyed).rename({"_key": "job_title"})
+        distinct = titles.drop_nulls().unique()
+        return self.label(distinct, distinct).rename({"_key": "job_title"})
 
-    def label(self, keyed: pl.DataFrame) -> pl.DataFrame:
-        """``_key`` and normalised title (``_normal``) in; ``_key`` and the three labels out.
+    def label(self, keys: pl.Series, titles: pl.Series) -> pl.DataFrame:
+        """Each title's labels, by its key: ``_key`` and the three labels, a row per title
+        (``titles`` has no nulls).
 
-        Per title, its list of phrases found: the most senior phrase (of equals, the one that
-        also fixes a department, then the first named, so a title's reasons never depend on its
-        batch); the department of the strongest kind, then the first named. A list with no
-        phrase gets no labels. Decided title by title on phrase ids (an Enum cast) with list
-        operations, in as few steps as possible: each costs a fixed ~0.1 ms per batch."""
-        v = self.vocabulary
-
-        def of(column: str, ids: str = "_ids") -> pl.Expr:  # each phrase's value, one per row
-            return pl.lit(v.get_column(column)).gather(pl.col(ids))
-
-        chosen = keyed.with_columns(
-            pl.col("_normal").str.extract_many(self.patterns, leftmost=True).cast(pl.List(self.phrases))
-            .to_physical().alias("_ids")
-        ).with_columns(
-            self._first_highest("_senior").alias("_by"),
-            self._first_highest("_function").alias("_dept_by"),
+        The titles go side by side in as many columns (parts) as polars has threads, when
+        there are enough of them to pay for it: polars computes a frame's columns in
+        parallel. Each step then takes one pass over every part."""
+        # most titles are plain ASCII: only the others take the accent steps
+        beyond_ascii = (titles.str.len_bytes() != titles.str.len_chars()).arg_true()
+        accented = titles.gather(beyond_ascii).to_frame().select(_folded(pl.first())).to_series()
+        folded = titles.clone().scatter(beyond_ascii, accented)
+        parts = max(1, min(pl.thread_pool_size(), titles.len() // _TITLES_PER_PART))
+        side_by_side = pl.DataFrame(_split(keys, parts, "_key") + _split(folded, parts, "_title", ""))
+        size = side_by_side.height
+        matching, deciding, labels = self._steps(parts)
+        decided = (
+            side_by_side.with_columns(_comparable(pl.col(f"_title{c}"), size).alias(f"_normal{c}") for c in range(parts))
+            .select(matching)
+            .with_columns(deciding)
         )
-        named = pl.col("_by").is_not_null()
-        return chosen.select(
-            "_key",
-            pl.when(named).then(of("seniority", "_by").fill_null("entry")).alias("seniority"),
-            pl.when(named).then(of("department", "_dept_by").fill_null("other")).alias("department"),
+        labelled = decided.hstack(self._many_also(decided, parts)).select(labels)
+        # the parts stacked again, the padding cut off
+        return pl.DataFrame(
+            pl.concat((labelled.get_column(f"{name}{c}") for c in range(parts)), rechunk=True).head(titles.len()).alias(name)
+            for name in ("_key", "seniority", "department", "title_reasons")
+        )
+
+    def _steps(self, parts: int) -> tuple[list[pl.Expr], list[pl.Expr], list[pl.Expr]]:
+        """Matching, deciding and labelling, for each of ``parts`` parts; built once a run."""
+        if parts not in self._built_steps:
+            steps = [self._decision(str(c)) for c in range(parts)]
+            self._built_steps[parts] = tuple([e for step in steps for e in step[i]] for i in range(3))
+        return self._built_steps[parts]
+
+    def _decision(self, part: str) -> tuple[list[pl.Expr], list[pl.Expr], list[pl.Expr]]:
+        """The steps that match and decide one part's titles (its columns end in ``part``).
+
+        Matching: one literal search for every phrase; a found phrase's id is its row in the
+        vocabulary (an Enum cast, so that the table is built once).
+
+        Deciding, per title: the most senior phrase (of equals, the one that also fixes a
+        department, then the first named, so a title's reasons never depend on its batch);
+        the department of the strongest kind, then the first named. A list with no phrase
+        gets no labels. Decided on phrase ids with list operations, in two steps (each costs
+        a fixed ~0.1 ms per batch); the titles that name more than two rank words take a
+        third (_many_also).
+
+        "Also", the other ranks a multi-role title names: a ranked phrase's code sorts as its
+        _senior and holds its id. Of the titles naming two or more rank words, 95 % name
+        exactly two: the lower of the two (the smallest code), if lower, is the answer, from
+        list aggregations."""
+        v, span = self.vocabulary, self.code_span
+
+        def col(name: str) -> pl.Expr:
+            return pl.col(f"{name}{part}")
+
+        def of(column: str, ids: str) -> pl.Expr:  # each title's phrase's value, one per row
+            return pl.lit(v.get_column(column)).gather(col(ids))
+
+        matching = [
+            col("_key"),
+            col("_normal").str.extract_many(self.patterns, leftmost=True).cast(pl.List(self.phrases))
+            .to_physical().alias(f"_ids{part}"),
+            (col("_normal") == EMPTY).alias(f"_empty{part}"),
+        ]
+        ranked = self._listed("_ranked", part).list.sum()
+        deciding = [
+            self._first_highest("_senior", part).alias(f"_by{part}"),
+            self._first_highest("_function", part).alias(f"_dept_by{part}"),
+            (ranked > 2).alias(f"_many{part}"),
+        ]
+        highest, lowest = self._listed("_code_or_low", part).list.max(), self._listed("_code_or_high", part).list.min()
+        also = pl.lit(v.get_column("_also")).gather(
+            pl.when((ranked == 2) & (highest // (4 * span) > lowest // (4 * span))).then(lowest % span)
+        )
+        named = col("_by").is_not_null()
+        labels = [
+            col("_key"),
+            pl.when(named).then(of("seniority", "_by").fill_null("entry")).alias(f"seniority{part}"),
+            pl.when(named).then(of("department", "_dept_by").fill_null("other")).alias(f"department{part}"),
             pl.when(named).then(
                 pl.concat_str(
                     of("_seniority_reason", "_by"),
-                    pl.format(" (also {})", self._also(chosen)),
+                    pl.format(" (also {})", pl.coalesce(also, col("_also"))),
                     pl.lit("; "),
                     of("_department_reason", "_dept_by"),
                     ignore_nulls=True,
                 )
             )
-            .otherwise(pl.when(pl.col("_normal") == EMPTY).then(pl.lit("empty title")).otherwise(pl.lit("no known words")))
-            .alias("title_reasons"),
-        )
+            .otherwise(pl.when(col("_empty")).then(pl.lit("empty title")).otherwise(pl.lit("no known words")))
+            .alias(f"title_reasons{part}"),
+        ]
+        return matching, deciding, labels
 
-    def _listed(self, column: str) -> pl.Expr:
+    def _listed(self, column: str, part: str) -> pl.Expr:
         """Each found phrase's ``column``, list by list, in the order named."""
-        return pl.lit(self.listed[column]).list.gather(pl.col("_ids"))
+        return pl.lit(self.listed[column]).list.gather(pl.col(f"_ids{part}"))
 
-    def _first_highest(self, column: str) -> pl.Expr:
+    def _first_highest(self, column: str, part: str) -> pl.Expr:
         """The id of each list's phrase with the highest ``column``, the first named of equals:
-        the maximum of value and place in one number (list.arg_max costs twice as much)."""
-        places = 1 << 20  # more phrases than a title of a million characters can hold
-        value = self._listed(column).cast(pl.List(pl.Int64))
-        place = pl.int_ranges(0, pl.col("_ids").list.len(), dtype=pl.Int64)
-        return pl.col("_ids").list.get(places - 1 - (value * places + (places - 1 - place)).list.max() % places)
+        one list maximum over keys that hold the value above the place, the place taken off
+        (list.arg_max costs twice as much)."""
+        ids = pl.col(f"_ids{part}")
+        place = pl.int_ranges(0, ids.list.len(), dtype=pl.Int64)
+        return ids.list.get(_PLACES - 1 - (self._listed(column, part) - place).list.max() % _PLACES)
 
-    def _also(self, chosen: pl.DataFrame) -> pl.Series:
-        """The other ranks a multi-role title names, most senior first ("vp 'vp'; director
-        'director'"), null where there are none. A ranked phrase's code sorts as its _senior
-        and holds its id; the top rank's codes go, a phrase named twice counts once.
-
-        Of the titles naming two or more rank words, 95 % name exactly two: the lower of the
-        two (the smallest code), if lower, is the answer, from list aggregations. Only the
-        others go through list.eval, which costs ~2 µs a list."""
-        span = self.code_span
-        highest, lowest = self._listed("_code_or_low").list.max(), self._listed("_code_or_high").list.min()
-        ranked = self._listed("_ranked").list.sum()
-        by_aggregate = chosen.select(
-            pl.when((ranked == 2) & (highest // (4 * span) > lowest // (4 * span)))
-            .then(pl.lit(self.vocabulary.get_column("_also")).gather(lowest % span)),
-            (ranked > 2).alias("_many"),
-        )
-        also, many = by_aggregate.to_series(0), by_aggregate.get_column("_many").arg_true()
-        if many.is_empty():
-            return also
-        rank = pl.element() // (4 * span)
-        others = (
-            self._listed("_code").list.drop_nulls()
-            .list.eval(pl.element().filter(rank < rank.max()).unique(maintain_order=True))
-            .list.eval(pl.element().sort_by(pl.element() // span, descending=True, maintain_order=True))
-        )
-        listed = chosen.select(pl.col("_ids").gather(many)).select(
-            pl.lit(self.listed["_also"]).list.gather(others % span).list.join("; ").replace("", None)
-        )
-        return also.scatter(many, listed.to_series())
+    def _many_also(self, decided: pl.DataFrame, parts: int) -> list[pl.Series]:
+        """"Also" for the titles naming three or more rank words (null for the others), a
+        column per part, most senior first ("vp 'vp'; director 'director'"): the top rank's
+        codes go, a phrase named twice counts once. list.eval costs ~2 µs a list, so only
+        these few take it, all parts' at once."""
+        rows = [decided.get_column(f"_many{c}").arg_true() for c in range(parts)]
+        also = pl.Series("_also", [], pl.String).extend_constant(None, decided.height)
+        if all(r.is_empty() for r in rows):
+            return [also.alias(f"_also{c}") for c in range(parts)]
+        many = pl.concat(decided.get_column(f"_ids{c}").gather(r).alias("_ids") for c, r in enumerate(rows))
+        listed = many.to_frame().select(self._also_of_many).to_series()
+        starts = [0]
+        for r in rows:
+            starts.append(starts[-1] + r.len())
+        return [also.clone().scatter(r, listed.slice(starts[c], r.len())).alias(f"_also{c}") for c, r in enumerate(rows)]
 
 
 def _with_transliterations(vocabulary: pl.DataFrame) -> pl.DataFrame:
@@ -321,35 +389,35 @@ def _with_transliterations(vocabulary: pl.DataFrame) -> pl.DataFrame:
 
 
 def read_vocabulary(path: Path | None = None) -> tuple[str, pl.DataFrame]:
-    """The shipped vocabulary (or ``path``) and its version, checked line by line."""
+    """The shipped vocabulary (or ``path``) and its version, every line checked at once."""
     source = path or VOCABULARY
-    text = source.read_text(encoding="utf-8")
-    version, rows, problems = "unversioned", [], []
-    header_seen = False
-    for number, line in enumerate(text.splitlines(), start=1):
-        if line.startswith("# version:"):
-            version = line.split(":", 1)[1].strip()
-        if not line.strip() or line.startswith("#"):
-            continue
-        cells = (line.split("\t") + ["", "", ""])[:4]
-        if not header_seen:
-            header_seen = True
-            continue
-        phrase, seniority, department, kind = (c.strip() for c in cells)
-        where = f"{source}:{number}"
-        if seniority and seniority not in SENIORITIES:
-            problems.append(f"{where}: unknown seniority {seniority!r}")
-        if department and department not in DEPARTMENTS:
-            problems.append(f"{where}: unknown department {department!r}")
-        if department and kind not in KINDS:
-            problems.append(f"{where}: kind must be one of {', '.join(KINDS)} (got {kind!r})")
-        rows.append((phrase, seniority or None, department or None, kind or None))
-    if problems:
-        raise ConfigError(problems, source=str(source))
-    table = pl.DataFrame(
-        rows, schema={"phrase": pl.String, "seniority": pl.String, "department": pl.String, "kind": pl.String},
-        orient="row",
+    lines = pl.DataFrame({"line": source.read_text(encoding="utf-8").splitlines()}).with_row_index("number", offset=1)
+    versions = lines.filter(pl.col("line").str.starts_with("# version:")).get_column("line")
+    version = versions[-1].split(":", 1)[1].strip() if versions.len() else "unversioned"
+    fields = ("phrase", "seniority", "department", "kind")
+    cells = (
+        lines.filter(~pl.col("line").str.starts_with("#") & (pl.col("line").str.strip_chars() != ""))
+        .slice(1)  # the header
+        .select(
+            "number",
+            *(pl.col("line").str.split("\t").list.get(i, null_on_oob=True).str.strip_chars().fill_null("").alias(f)
+              for i, f in enumerate(fields)),
+        )
     )
+    where = pl.format("{}:{}: ", pl.lit(str(source)), "number")
+    seniority, department, kind = pl.col("seniority"), pl.col("department"), pl.col("kind")
+    problems = cells.select(
+        pl.when((seniority != "") & ~seniority.is_in(SENIORITIES))
+        .then(pl.concat_str(where, pl.format("unknown seniority '{}'", seniority))).alias("seniority"),
+        pl.when((department != "") & ~department.is_in(DEPARTMENTS))
+        .then(pl.concat_str(where, pl.format("unknown department '{}'", department))).alias("department"),
+        pl.when((department != "") & ~kind.is_in(list(KINDS)))
+        .then(pl.concat_str(where, pl.format(f"kind must be one of {', '.join(KINDS)} (got '{{}}')", kind))).alias("kind"),
+    )
+    listed = problems.select(pl.concat_list(pl.all()).list.drop_nulls()).to_series().explode().drop_nulls()
+    if listed.len():
+        raise ConfigError(listed.to_list(), source=str(source))
+    table = cells.select("phrase", *(pl.col(f).replace("", None) for f in fields[1:]))
     return version, table
 
 

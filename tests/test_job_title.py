@@ -155,6 +155,19 @@ def test_each_distinct_title_is_classified_once_per_run(parser):
     assert second.column("department").to_pylist() == ["engineering", "sales"]
 
 
+def test_labels_do_not_depend_on_how_many_titles_are_classified_together(parser):
+    """Thousands of titles go side by side in parts (one per polars thread), a few in one:
+    each title gets the same labels and reasons either way, multi-role titles included."""
+    base = pl.read_csv(EVAL_SET, separator="\t", quote_char=None).get_column("title").to_list()
+    forms = ("{}", "{} - EMEA", "{} (m/w/d)", "Sr. {}", "CEO, VP & Director, {}", "{} / Founder", str.upper)
+    titles = pl.Series(sorted({f(t) if callable(f) else f.format(t) for t in base for f in forms}))
+    assert titles.len() > 4 * 1_000  # two parts or more wherever polars has two threads
+    together = parser.classify(titles).sort("job_title")
+    apart = pl.concat(parser.classify(titles.slice(i, 300)) for i in range(0, titles.len(), 300)).sort("job_title")
+    assert together.equals(apart)
+    assert together.filter(pl.col("title_reasons").str.contains("(also vp 'vp'; director ", literal=True)).height > 100  # three ranks
+
+
 def test_no_two_shipped_phrases_read_alike_with_different_labels():
     """The parser reads a phrase as it reads a title: 'asistente de dirección' reads as
     'asistente' (the boss is someone else), so an entry labelled otherwise relabels the other."""
