@@ -673,7 +673,7 @@ def describe(frame: pl.DataFrame, batch_size: int) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rows", type=int, default=1_000_000)
-    ap.add_argument("--repeat", type=int, default=11)
+    ap.add_argument("--repeat", type=int, default=21)
     ap.add_argument("--batch-size", type=int, default=100_000, help="the engine's default batch size")
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
