@@ -232,7 +232,7 @@ class TitleParser:
         # a found phrase's id is its row: casting to this Enum looks it up in a table built
         # once, where a join hashed the vocabulary again on every call
         self.phrases = pl.Enum(self.vocabulary.get_column("phrase"))
-        # the columns label() reads list by list, each as one list to gather phrase ids from
+        # the columns the decision reads list by list, each as one list to gather phrase ids from
         self.listed = {
             c: self.vocabulary.get_column(c).implode() for c in ("_ranked", "_code", "_code_or_low", "_code_or_high", "_also")
         }
@@ -242,8 +242,9 @@ class TitleParser:
         # longest phrase first: of the phrases starting at a word, the longest wins
         longest_first = self.vocabulary.sort(pl.col("phrase").str.len_bytes(), descending=True, maintain_order=True)
         self.patterns = longest_first.get_column("phrase").implode()
-        self._built_steps: dict[int, tuple[list[pl.Expr], list[pl.Expr], list[pl.Expr]]] = {}
-        # "also" for a title naming three or more rank words (see _many_also)
+        self._part_steps: list[tuple[list[pl.Expr], list[pl.Expr], list[pl.Expr]]] = []  # part c's, at c
+        # "also" for a title naming three or more rank words, over the parts' such rows stacked
+        # in one column "_ids" (part "", see _many_also)
         rank = pl.element() // (4 * self.code_span)
         lower = pl.element().filter(rank < rank.max()).unique(maintain_order=True)
         others = self._listed("_code", "").list.drop_nulls().list.eval(
@@ -286,11 +287,10 @@ class TitleParser:
         )
 
     def _steps(self, parts: int) -> tuple[list[pl.Expr], list[pl.Expr], list[pl.Expr]]:
-        """Matching, deciding and labelling, for each of ``parts`` parts; built once a run."""
-        if parts not in self._built_steps:
-            steps = [self._decision(str(c)) for c in range(parts)]
-            self._built_steps[parts] = tuple([e for step in steps for e in step[i]] for i in range(3))
-        return self._built_steps[parts]
+        """Matching, deciding and labelling, for each of ``parts`` parts; each part's built once a run."""
+        while len(self._part_steps) < parts:
+            self._part_steps.append(self._decision(str(len(self._part_steps))))
+        return tuple([e for step in self._part_steps[:parts] for e in step[i]] for i in range(3))
 
     def _decision(self, part: str) -> tuple[list[pl.Expr], list[pl.Expr], list[pl.Expr]]:
         """The steps that match and decide one part's titles (its columns end in ``part``).
