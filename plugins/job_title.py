@@ -82,6 +82,9 @@ _TITLES_PER_PART = 2_000
 
 _PLACES = 1 << 20  # more phrases than a title of a million characters can hold
 
+LABELS = ("seniority", "department", "title_reasons")
+_BEYOND_ASCII = pl.first().str.len_bytes() != pl.first().str.len_chars()
+
 EMPTY = "  "  # the comparable form of an empty title (or one of punctuation only)
 
 
@@ -89,8 +92,7 @@ def normalise(titles: pl.Series) -> pl.Series:
     """The comparable form of each title (or vocabulary phrase), none null: ASCII words, each
     between its own two spaces (`` head  of  sales ``), so that one literal (Aho-Corasick)
     search matches whole words only; an empty title is two spaces (EMPTY)."""
-    folded = titles.to_frame().select(_folded(pl.first()))
-    return folded.select(_comparable(pl.first(), folded.height)).to_series().alias(titles.name)
+    return titles.to_frame().select(_comparable(_folded(pl.first()))).to_series().alias(titles.name)
 
 
 def _folded(titles: pl.Expr) -> pl.Expr:
@@ -104,21 +106,28 @@ def _folded(titles: pl.Expr) -> pl.Expr:
     )
 
 
-def _comparable(folded: pl.Expr, height: int) -> pl.Expr:
-    """The comparable forms of a column of ``height`` folded titles. Lower case and the rules
+def _comparable(folded: pl.Expr) -> pl.Expr:
+    """The comparable forms of a column of folded titles. Lower case and the rules
     run on the column's titles as one text, a title a line: a pass over one text costs a
     third less than a pass title by title (polars' cost per value is most of it). Letters
     that only decompose to capitals (𝗖𝗘𝗢, ℌ) come out lower case too."""
     one_line_each = folded.str.replace_all("\n", " ", literal=True)  # to the rules, a line break is a space
     # an empty line before and after: every title's line is then framed by two line breaks
     text = pl.concat_str(pl.lit("\n"), one_line_each.str.join("\n"), pl.lit("\n"))
-    return _rules(text).explode().slice(1, height)
+    return _rules(text).explode().slice(1, pl.len())
+
+
+def _stacked(frame: pl.DataFrame, name: str, parts: int, height: int) -> pl.Series:
+    """Columns name0, name1, ... of ``frame`` as one column ``name`` of ``height`` values."""
+    if parts == 1:
+        return frame.get_column(f"{name}0").alias(name)
+    return pl.concat((frame.get_column(f"{name}{c}") for c in range(parts)), rechunk=True).head(height).alias(name)
 
 
 def _split(column: pl.Series, parts: int, name: str, pad: object = None) -> list[pl.Series]:
     """``column`` in ``parts`` of equal length (the last padded with ``pad``), named name0, ..."""
     size = -(-column.len() // parts)
-    padded = column.extend_constant(pad, size * parts - column.len())
+    padded = column.extend_constant(pad, size * parts - column.len()) if size * parts > column.len() else column
     return [padded.slice(i * size, size).alias(f"{name}{i}") for i in range(parts)]
 
 
@@ -242,7 +251,7 @@ class TitleParser:
         # longest phrase first: of the phrases starting at a word, the longest wins
         longest_first = self.vocabulary.sort(pl.col("phrase").str.len_bytes(), descending=True, maintain_order=True)
         self.patterns = longest_first.get_column("phrase").implode()
-        self._part_steps: list[tuple[list[pl.Expr], list[pl.Expr], list[pl.Expr]]] = []  # part c's, at c
+        self._part_steps: list[tuple[list[pl.Expr], ...]] = []  # part c's, at c
         # "also" for a title naming three or more rank words, over the parts' such rows stacked
         # in one column "_ids" (part "", see _many_also)
         rank = pl.element() // (4 * self.code_span)
@@ -267,33 +276,29 @@ class TitleParser:
         there are enough of them to pay for it: polars computes a frame's columns in
         parallel. Each step then takes one pass over every part."""
         # most titles are plain ASCII: only the others take the accent steps
-        beyond_ascii = (titles.str.len_bytes() != titles.str.len_chars()).arg_true()
-        accented = titles.gather(beyond_ascii).to_frame().select(_folded(pl.first())).to_series()
-        folded = titles.clone().scatter(beyond_ascii, accented)
+        beyond_ascii = titles.to_frame().select(pl.arg_where(_BEYOND_ASCII)).to_series()
+        folded = titles
+        if beyond_ascii.len():
+            accented = titles.to_frame().select(_folded(pl.first().gather(beyond_ascii))).to_series()
+            folded = titles.clone().scatter(beyond_ascii, accented)
         parts = max(1, min(pl.thread_pool_size(), titles.len() // _TITLES_PER_PART))
         side_by_side = pl.DataFrame(_split(keys, parts, "_key") + _split(folded, parts, "_title", ""))
-        size = side_by_side.height
-        matching, deciding, labels = self._steps(parts)
-        decided = (
-            side_by_side.with_columns(_comparable(pl.col(f"_title{c}"), size).alias(f"_normal{c}") for c in range(parts))
-            .select(matching)
-            .with_columns(deciding)
-        )
+        normalising, matching, deciding, labels = self._steps(parts)
+        decided = side_by_side.with_columns(normalising).select(matching).with_columns(deciding)
         labelled = decided.hstack(self._many_also(decided, parts)).select(labels)
         # the parts stacked again, the padding cut off
-        return pl.DataFrame(
-            pl.concat((labelled.get_column(f"{name}{c}") for c in range(parts)), rechunk=True).head(titles.len()).alias(name)
-            for name in ("_key", "seniority", "department", "title_reasons")
-        )
+        return pl.DataFrame(_stacked(labelled, name, parts, titles.len()) for name in ("_key", *LABELS))
 
-    def _steps(self, parts: int) -> tuple[list[pl.Expr], list[pl.Expr], list[pl.Expr]]:
-        """Matching, deciding and labelling, for each of ``parts`` parts; each part's built once a run."""
+    def _steps(self, parts: int) -> tuple[list[pl.Expr], ...]:
+        """Normalising, matching, deciding and labelling, for each of ``parts`` parts; each
+        part's built once a run."""
         while len(self._part_steps) < parts:
             self._part_steps.append(self._decision(str(len(self._part_steps))))
-        return tuple([e for step in self._part_steps[:parts] for e in step[i]] for i in range(3))
+        return tuple([e for step in self._part_steps[:parts] for e in step[i]] for i in range(4))
 
-    def _decision(self, part: str) -> tuple[list[pl.Expr], list[pl.Expr], list[pl.Expr]]:
-        """The steps that match and decide one part's titles (its columns end in ``part``).
+    def _decision(self, part: str) -> tuple[list[pl.Expr], ...]:
+        """The steps that normalise, match and decide one part's titles (its columns end in
+        ``part``).
 
         Matching: one literal search for every phrase; a found phrase's id is its row in the
         vocabulary (an Enum cast, so that the table is built once).
@@ -317,6 +322,7 @@ class TitleParser:
         def of(column: str, ids: str) -> pl.Expr:  # each title's phrase's value, one per row
             return pl.lit(v.get_column(column)).gather(col(ids))
 
+        normalising = [_comparable(col("_title")).alias(f"_normal{part}")]
         matching = [
             col("_key"),
             col("_normal").str.extract_many(self.patterns, leftmost=True).cast(pl.List(self.phrases))
@@ -350,7 +356,7 @@ class TitleParser:
             .otherwise(pl.when(col("_empty")).then(pl.lit("empty title")).otherwise(pl.lit("no known words")))
             .alias(f"title_reasons{part}"),
         ]
-        return matching, deciding, labels
+        return normalising, matching, deciding, labels
 
     def _listed(self, column: str, part: str) -> pl.Expr:
         """Each found phrase's ``column``, list by list, in the order named."""
@@ -369,8 +375,9 @@ class TitleParser:
         column per part, most senior first ("vp 'vp'; director 'director'"): the top rank's
         codes go, a phrase named twice counts once. list.eval costs ~2 µs a list, so only
         these few take it, all parts' at once."""
-        rows = [decided.get_column(f"_many{c}").arg_true() for c in range(parts)]
-        also = pl.Series("_also", [], pl.String).extend_constant(None, decided.height)
+        found = decided.select(pl.arg_where(pl.col(f"_many{c}")).implode() for c in range(parts))
+        rows = [found.get_column(f"_many{c}")[0] for c in range(parts)]
+        also = pl.Series("_also", [None], pl.String).new_from_index(0, decided.height)
         if all(r.is_empty() for r in rows):
             return [also.alias(f"_also{c}") for c in range(parts)]
         many = pl.concat(decided.get_column(f"_ids{c}").gather(r).alias("_ids") for c, r in enumerate(rows))
