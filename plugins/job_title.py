@@ -452,9 +452,10 @@ class JobTitle:
     def enrich(self, table: pa.Table) -> pa.Table:
         titles = pl.from_arrow(table.select(["job_title"])).get_column("job_title").cast(pl.String)
         row = _rows(titles, self.known)
-        new = (row.is_null() & titles.is_not_null()).arg_true()  # titles this run has not met yet
+        # the rows whose titles this run has not met yet, and those titles
+        unknown = pl.col("_row").is_null() & pl.col("job_title").is_not_null()
+        new, fresh = pl.DataFrame([row, titles]).select(pl.arg_where(unknown), pl.col("job_title").filter(unknown)).get_columns()
         if new.len():
-            fresh = titles.gather(new)
             classified = self.parser.classify(fresh)
             row = row.scatter(new, _rows(fresh, classified, offset=self.known.height))
             # one contiguous table: a join against one chunk per batch measured 1.6x slower
