@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from importlib.resources import files
 from pathlib import Path
 from typing import Literal
@@ -76,13 +77,12 @@ _BOSSES = (
 )
 
 
-# below this many titles a part, a batch's titles are matched in one part: a part costs ~1 ms
-# of its own (its search is built again)
-_TITLES_PER_PART = 2_000
+# below this many titles a piece, a batch's titles are labelled in one piece: a piece costs
+# ~2 ms of its own (its search is built again, and every step has a fixed cost)
+_TITLES_PER_PIECE = 2_000
 
 _PLACES = 1 << 20  # more phrases than a title of a million characters can hold
 
-LABELS = ("seniority", "department", "title_reasons")
 _BEYOND_ASCII = pl.first().str.len_bytes() != pl.first().str.len_chars()
 
 EMPTY = "  "  # the comparable form of an empty title (or one of punctuation only)
@@ -115,20 +115,6 @@ def _comparable(folded: pl.Expr) -> pl.Expr:
     # an empty line before and after: every title's line is then framed by two line breaks
     text = pl.concat_str(pl.lit("\n"), one_line_each.str.join("\n"), pl.lit("\n"))
     return _rules(text).explode().slice(1, pl.len())
-
-
-def _stacked(frame: pl.DataFrame, name: str, parts: int, height: int) -> pl.Series:
-    """Columns name0, name1, ... of ``frame`` as one column ``name`` of ``height`` values."""
-    if parts == 1:
-        return frame.get_column(f"{name}0").alias(name)
-    return pl.concat((frame.get_column(f"{name}{c}") for c in range(parts)), rechunk=True).head(height).alias(name)
-
-
-def _split(column: pl.Series, parts: int, name: str, pad: object = None) -> list[pl.Series]:
-    """``column`` in ``parts`` of equal length (the last padded with ``pad``), named name0, ..."""
-    size = -(-column.len() // parts)
-    padded = column.extend_constant(pad, size * parts - column.len()) if size * parts > column.len() else column
-    return [padded.slice(i * size, size).alias(f"{name}{i}") for i in range(parts)]
 
 
 # the rules' patterns, on text whose words are two spaces apart
@@ -251,17 +237,16 @@ class TitleParser:
         # longest phrase first: of the phrases starting at a word, the longest wins
         longest_first = self.vocabulary.sort(pl.col("phrase").str.len_bytes(), descending=True, maintain_order=True)
         self.patterns = longest_first.get_column("phrase").implode()
-        self._part_steps: list[tuple[list[pl.Expr], ...]] = []  # part c's, at c
-        # "also" for a title naming three or more rank words, over the parts' such rows stacked
-        # in one column "_ids" (part "", see _many_also)
+        # "also" for a title naming three or more rank words (see _many_also)
         rank = pl.element() // (4 * self.code_span)
         lower = pl.element().filter(rank < rank.max()).unique(maintain_order=True)
-        others = self._listed("_code", "").list.drop_nulls().list.eval(
+        others = self._listed("_code").list.drop_nulls().list.eval(
             lower.sort_by(lower // self.code_span, descending=True, maintain_order=True)
         )
         self._also_of_many = (
             pl.lit(self.listed["_also"]).list.gather(others % self.code_span).list.join("; ").replace("", None)
         )
+        self._normalising, self._matching, self._deciding, self._labelling = self._decision()
 
     def classify(self, titles: pl.Series) -> pl.DataFrame:
         """One row per distinct title: ``job_title, seniority, department, title_reasons``."""
@@ -272,33 +257,38 @@ class TitleParser:
         """Each title's labels, by its key: ``_key`` and the three labels, a row per title
         (``titles`` has no nulls).
 
-        The titles go side by side in as many columns (parts) as polars has threads, when
-        there are enough of them to pay for it: polars computes a frame's columns in
-        parallel. Each step then takes one pass over every part."""
+        The titles are cut into as many pieces as polars has threads, when there are enough
+        of them to pay for it, and the pieces labelled side by side on Python threads: polars
+        lets go of the interpreter while it works, so every core has a piece, and one piece's
+        Python steps overlap the others' work."""
+        pieces = max(1, min(pl.thread_pool_size(), titles.len() // _TITLES_PER_PIECE))
+        if pieces == 1:
+            return self._label_piece(keys, titles)
+        size = -(-titles.len() // pieces)
+        cut = [(keys.slice(i * size, size), titles.slice(i * size, size)) for i in range(pieces)]
+        with ThreadPoolExecutor(pieces - 1) as pool:
+            others = [pool.submit(self._label_piece, *piece) for piece in cut[1:]]
+            first = self._label_piece(*cut[0])
+            return pl.concat([first, *(other.result() for other in others)], rechunk=True)
+
+    def _label_piece(self, keys: pl.Series, titles: pl.Series) -> pl.DataFrame:
+        """``label`` for one piece of the titles."""
         # most titles are plain ASCII: only the others take the accent steps
         beyond_ascii = titles.to_frame().select(pl.arg_where(_BEYOND_ASCII)).to_series()
         folded = titles
         if beyond_ascii.len():
             accented = titles.to_frame().select(_folded(pl.first().gather(beyond_ascii))).to_series()
             folded = titles.clone().scatter(beyond_ascii, accented)
-        parts = max(1, min(pl.thread_pool_size(), titles.len() // _TITLES_PER_PART))
-        side_by_side = pl.DataFrame(_split(keys, parts, "_key") + _split(folded, parts, "_title", ""))
-        normalising, matching, deciding, labels = self._steps(parts)
-        decided = side_by_side.with_columns(normalising).select(matching).with_columns(deciding)
-        labelled = decided.hstack(self._many_also(decided, parts)).select(labels)
-        # the parts stacked again, the padding cut off
-        return pl.DataFrame(_stacked(labelled, name, parts, titles.len()) for name in ("_key", *LABELS))
+        decided = (
+            pl.DataFrame([keys.alias("_key"), folded.alias("_title")])
+            .with_columns(self._normalising)
+            .select(self._matching)
+            .with_columns(self._deciding)
+        )
+        return decided.hstack([self._many_also(decided)]).select(self._labelling)
 
-    def _steps(self, parts: int) -> tuple[list[pl.Expr], ...]:
-        """Normalising, matching, deciding and labelling, for each of ``parts`` parts; each
-        part's built once a run."""
-        while len(self._part_steps) < parts:
-            self._part_steps.append(self._decision(str(len(self._part_steps))))
-        return tuple([e for step in self._part_steps[:parts] for e in step[i]] for i in range(4))
-
-    def _decision(self, part: str) -> tuple[list[pl.Expr], ...]:
-        """The steps that normalise, match and decide one part's titles (its columns end in
-        ``part``).
+    def _decision(self) -> tuple[list[pl.Expr], ...]:
+        """The steps that normalise, match, decide and label a piece's titles.
 
         Matching: one literal search for every phrase; a found phrase's id is its row in the
         vocabulary (an Enum cast, so that the table is built once).
@@ -316,76 +306,66 @@ class TitleParser:
         list aggregations."""
         v, span = self.vocabulary, self.code_span
 
-        def col(name: str) -> pl.Expr:
-            return pl.col(f"{name}{part}")
-
         def of(column: str, ids: str) -> pl.Expr:  # each title's phrase's value, one per row
-            return pl.lit(v.get_column(column)).gather(col(ids))
+            return pl.lit(v.get_column(column)).gather(pl.col(ids))
 
-        normalising = [_comparable(col("_title")).alias(f"_normal{part}")]
+        normalising = [_comparable(pl.col("_title")).alias("_normal")]
         matching = [
-            col("_key"),
-            col("_normal").str.extract_many(self.patterns, leftmost=True).cast(pl.List(self.phrases))
-            .to_physical().alias(f"_ids{part}"),
-            (col("_normal") == EMPTY).alias(f"_empty{part}"),
+            pl.col("_key"),
+            pl.col("_normal").str.extract_many(self.patterns, leftmost=True).cast(pl.List(self.phrases))
+            .to_physical().alias("_ids"),
+            (pl.col("_normal") == EMPTY).alias("_empty"),
         ]
-        ranked = self._listed("_ranked", part).list.sum()
+        ranked = self._listed("_ranked").list.sum()
         deciding = [
-            self._first_highest("_senior", part).alias(f"_by{part}"),
-            self._first_highest("_function", part).alias(f"_dept_by{part}"),
-            (ranked > 2).alias(f"_many{part}"),
+            self._first_highest("_senior").alias("_by"),
+            self._first_highest("_function").alias("_dept_by"),
+            (ranked > 2).alias("_many"),
         ]
-        highest, lowest = self._listed("_code_or_low", part).list.max(), self._listed("_code_or_high", part).list.min()
+        highest, lowest = self._listed("_code_or_low").list.max(), self._listed("_code_or_high").list.min()
         also = pl.lit(v.get_column("_also")).gather(
             pl.when((ranked == 2) & (highest // (4 * span) > lowest // (4 * span))).then(lowest % span)
         )
-        named = col("_by").is_not_null()
+        named = pl.col("_by").is_not_null()
         labels = [
-            col("_key"),
-            pl.when(named).then(of("seniority", "_by").fill_null("entry")).alias(f"seniority{part}"),
-            pl.when(named).then(of("department", "_dept_by").fill_null("other")).alias(f"department{part}"),
+            pl.col("_key"),
+            pl.when(named).then(of("seniority", "_by").fill_null("entry")).alias("seniority"),
+            pl.when(named).then(of("department", "_dept_by").fill_null("other")).alias("department"),
             pl.when(named).then(
                 pl.concat_str(
                     of("_seniority_reason", "_by"),
-                    pl.format(" (also {})", pl.coalesce(also, col("_also"))),
+                    pl.format(" (also {})", pl.coalesce(also, pl.col("_also"))),
                     pl.lit("; "),
                     of("_department_reason", "_dept_by"),
                     ignore_nulls=True,
                 )
             )
-            .otherwise(pl.when(col("_empty")).then(pl.lit("empty title")).otherwise(pl.lit("no known words")))
-            .alias(f"title_reasons{part}"),
+            .otherwise(pl.when(pl.col("_empty")).then(pl.lit("empty title")).otherwise(pl.lit("no known words")))
+            .alias("title_reasons"),
         ]
         return normalising, matching, deciding, labels
 
-    def _listed(self, column: str, part: str) -> pl.Expr:
+    def _listed(self, column: str) -> pl.Expr:
         """Each found phrase's ``column``, list by list, in the order named."""
-        return pl.lit(self.listed[column]).list.gather(pl.col(f"_ids{part}"))
+        return pl.lit(self.listed[column]).list.gather(pl.col("_ids"))
 
-    def _first_highest(self, column: str, part: str) -> pl.Expr:
+    def _first_highest(self, column: str) -> pl.Expr:
         """The id of each list's phrase with the highest ``column``, the first named of equals:
         one list maximum over keys that hold the value above the place, the place taken off
         (list.arg_max costs twice as much)."""
-        ids = pl.col(f"_ids{part}")
+        ids = pl.col("_ids")
         place = pl.int_ranges(0, ids.list.len(), dtype=pl.Int64)
-        return ids.list.get(_PLACES - 1 - (self._listed(column, part) - place).list.max() % _PLACES)
+        return ids.list.get(_PLACES - 1 - (self._listed(column) - place).list.max() % _PLACES)
 
-    def _many_also(self, decided: pl.DataFrame, parts: int) -> list[pl.Series]:
-        """"Also" for the titles naming three or more rank words (null for the others), a
-        column per part, most senior first ("vp 'vp'; director 'director'"): the top rank's
-        codes go, a phrase named twice counts once. list.eval costs ~2 µs a list, so only
-        these few take it, all parts' at once."""
-        found = decided.select(pl.arg_where(pl.col(f"_many{c}")).implode() for c in range(parts))
-        rows = [found.get_column(f"_many{c}")[0] for c in range(parts)]
+    def _many_also(self, decided: pl.DataFrame) -> pl.Series:
+        """"Also" for the titles naming three or more rank words (null for the others), most
+        senior first ("vp 'vp'; director 'director'"): the top rank's codes go, a phrase named
+        twice counts once. list.eval costs ~2 µs a list, so only these few take it."""
+        rows = decided.select(pl.arg_where(pl.col("_many"))).to_series()
         also = pl.Series("_also", [None], pl.String).new_from_index(0, decided.height)
-        if all(r.is_empty() for r in rows):
-            return [also.alias(f"_also{c}") for c in range(parts)]
-        many = pl.concat(decided.get_column(f"_ids{c}").gather(r).alias("_ids") for c, r in enumerate(rows))
-        listed = many.to_frame().select(self._also_of_many).to_series()
-        starts = [0]
-        for r in rows:
-            starts.append(starts[-1] + r.len())
-        return [also.clone().scatter(r, listed.slice(starts[c], r.len())).alias(f"_also{c}") for c, r in enumerate(rows)]
+        if rows.is_empty():
+            return also
+        return also.scatter(rows, decided.select(pl.col("_ids").gather(rows)).select(self._also_of_many).to_series())
 
 
 def _with_transliterations(vocabulary: pl.DataFrame) -> pl.DataFrame:

@@ -156,12 +156,13 @@ def test_each_distinct_title_is_classified_once_per_run(parser):
 
 
 def test_labels_do_not_depend_on_how_many_titles_are_classified_together(parser):
-    """Thousands of titles go side by side in parts (one per polars thread), a few in one:
-    each title gets the same labels and reasons either way, multi-role titles included."""
+    """Thousands of titles are cut into pieces labelled on threads (one per polars thread), a
+    few go in one piece: each title gets the same labels and reasons either way, multi-role
+    titles included, and none is lost or doubled where the pieces meet."""
     base = pl.read_csv(EVAL_SET, separator="\t", quote_char=None).get_column("title").to_list()
     forms = ("{}", "{} - EMEA", "{} (m/w/d)", "Sr. {}", "CEO, VP & Director, {}", "{} / Founder", str.upper)
     titles = pl.Series(sorted({f(t) if callable(f) else f.format(t) for t in base for f in forms}))
-    assert titles.len() > 4 * 1_000  # two parts or more wherever polars has two threads
+    assert titles.len() > 4 * 1_000  # two pieces or more wherever polars has two threads
     together = parser.classify(titles).sort("job_title")
     apart = pl.concat(parser.classify(titles.slice(i, 300)) for i in range(0, titles.len(), 300)).sort("job_title")
     assert together.equals(apart)
