@@ -92,7 +92,17 @@ def normalise(titles: pl.Series) -> pl.Series:
     """The comparable form of each title (or vocabulary phrase), none null: ASCII words, each
     between its own two spaces (`` head  of  sales ``), so that one literal (Aho-Corasick)
     search matches whole words only; an empty title is two spaces (EMPTY)."""
-    return titles.to_frame().select(_comparable(_folded(pl.first()))).to_series().alias(titles.name)
+    return _accents_off(titles).to_frame().select(_comparable(pl.first())).to_series().alias(titles.name)
+
+
+def _accents_off(titles: pl.Series) -> pl.Series:
+    """``titles`` folded (see _folded): most are plain ASCII, so only the others take the
+    steps, in place."""
+    beyond_ascii = titles.to_frame().select(pl.arg_where(_BEYOND_ASCII)).to_series()
+    if beyond_ascii.is_empty():
+        return titles
+    accented = titles.to_frame().select(_folded(pl.first().gather(beyond_ascii))).to_series()
+    return titles.clone().scatter(beyond_ascii, accented)
 
 
 def _folded(titles: pl.Expr) -> pl.Expr:
@@ -273,14 +283,8 @@ class TitleParser:
 
     def _label_piece(self, keys: pl.Series, titles: pl.Series) -> pl.DataFrame:
         """``label`` for one piece of the titles."""
-        # most titles are plain ASCII: only the others take the accent steps
-        beyond_ascii = titles.to_frame().select(pl.arg_where(_BEYOND_ASCII)).to_series()
-        folded = titles
-        if beyond_ascii.len():
-            accented = titles.to_frame().select(_folded(pl.first().gather(beyond_ascii))).to_series()
-            folded = titles.clone().scatter(beyond_ascii, accented)
         decided = (
-            pl.DataFrame([keys.alias("_key"), folded.alias("_title")])
+            pl.DataFrame([keys.alias("_key"), _accents_off(titles).alias("_title")])
             .with_columns(self._normalising)
             .select(self._matching)
             .with_columns(self._deciding)
